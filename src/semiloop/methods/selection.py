@@ -1,0 +1,98 @@
+"""Choosing which unlabeled rows become pseudo-labels in a round.
+
+Examples
+--------
+>>> import numpy as np
+>>> proba = np.array([[0.99, 0.01]] * 6 + [[0.2, 0.8]] * 2)
+>>> rows, labels, confidence = select_pseudo_labels(
+...     proba, np.array([0.9, 0.7]), class_prior=np.array([0.5, 0.5]))
+>>> labels.tolist()          # class 0 may not flood: 2 of each
+[0, 0, 1, 1]
+"""
+
+import numpy as np
+
+__all__ = ["balanced_quotas", "select_pseudo_labels"]
+
+
+def balanced_quotas(candidates, class_prior):
+    """How many of each class's candidates a class-balanced round may accept.
+
+    Among the classes that have candidates, accepted pseudo-labels follow the
+    labeled class proportions: the class with the fewest candidates relative
+    to its prior takes all of them, the others are scaled to match. A class
+    without candidates this round does not block the others.
+
+    Parameters
+    ----------
+    candidates : ndarray of int, shape (n_classes,)
+        Candidates per class (rows above that class's threshold).
+    class_prior : ndarray of shape (n_classes,)
+        Class proportions among the labeled rows.
+
+    Returns
+    -------
+    quotas : ndarray of int, shape (n_classes,)
+
+    Examples
+    --------
+    >>> balanced_quotas(np.array([100, 100, 0]), np.array([0.6, 0.2, 0.2])).tolist()
+    [100, 34, 0]
+    """
+    candidates = np.asarray(candidates)
+    prior = np.asarray(class_prior, dtype=float)
+    usable = (candidates > 0) & (prior > 0)
+    if not usable.any():
+        return np.zeros_like(candidates)
+    scale = np.min(candidates[usable] / prior[usable])
+    quotas = np.ceil(prior * scale - 1e-9).astype(int)
+    return np.where(usable, np.minimum(quotas, candidates), 0)
+
+
+def select_pseudo_labels(proba, thresholds, *, class_prior=None, eligible=None, strict=False):
+    """Pick rows whose top-class probability clears that class's threshold.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_rows, n_classes)
+    thresholds : ndarray of shape (n_classes,)
+    class_prior : ndarray of shape (n_classes,), default=None
+        When given, selection is class-balanced (:func:`balanced_quotas`),
+        keeping the most confident rows of each class.
+    eligible : ndarray of bool, shape (n_rows,), default=None
+        Rows that may be selected (for example, not pseudo-labeled yet).
+    strict : bool, default=False
+        Require ``confidence > threshold`` (scikit-learn) instead of ``>=``.
+
+    Returns
+    -------
+    rows : ndarray of int
+        Selected row indices, ordered by class then by decreasing confidence.
+    labels : ndarray of int
+        Their pseudo-labels (column indices of ``proba``).
+    confidence : ndarray of float
+        Their top-class probabilities.
+    """
+    proba = np.asarray(proba, dtype=float)
+    labels = proba.argmax(axis=1)
+    confidence = proba.max(axis=1)
+    limit = np.asarray(thresholds)[labels]
+    passed = confidence > limit if strict else confidence >= limit
+    if eligible is not None:
+        passed &= eligible
+    n_classes = proba.shape[1]
+    if class_prior is None:
+        rows = np.flatnonzero(passed)
+        rows = rows[np.lexsort((-confidence[rows], labels[rows]))]
+        return rows, labels[rows], confidence[rows]
+    counts = np.bincount(labels[passed], minlength=n_classes)
+    quotas = balanced_quotas(counts, class_prior)
+    chosen = []
+    for label in range(n_classes):
+        if quotas[label] == 0:
+            continue
+        members = np.flatnonzero(passed & (labels == label))
+        order = np.argsort(-confidence[members], kind="stable")
+        chosen.append(members[order[: quotas[label]]])
+    rows = np.concatenate(chosen) if chosen else np.array([], dtype=int)
+    return rows, labels[rows], confidence[rows]
