@@ -73,7 +73,7 @@ def make_semiloop(base):
         return SelfTrainingClassifier(base, threshold=0.75)
     import semiloop
 
-    return semiloop.SelfTrainingClassifier.recommended(base, random_state=0)
+    return semiloop.SafeSelfTrainingClassifier(base, random_state=0)
 
 
 BASES = {

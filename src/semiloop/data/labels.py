@@ -114,7 +114,13 @@ def encode_labels(y, *, marker=None):
             labeled = labeled.astype(np.int64)
         elif len(kinds) > 1:
             labeled = labeled.astype(str)
-    if values.dtype.kind == "f" and len(labeled) and np.all(np.mod(labeled, 1) == 0):
+    if values.dtype.kind == "f" and len(labeled):
+        if not np.all(np.isfinite(labeled)) or not np.all(np.mod(labeled, 1) == 0):
+            raise DataError(
+                "labels look continuous (non-integer numbers such as "
+                f"{labeled[np.mod(labeled, 1) != 0][:3].tolist()}); a classifier needs class "
+                "labels: use integers or strings, or a regressor for a continuous target"
+            )
         labeled = labeled.astype(np.int64)
     try:
         classes, inverse = np.unique(labeled, return_inverse=True)
@@ -168,8 +174,9 @@ def check_labels(codes, classes, *, source="y"):
     single = [classes[c].item() if hasattr(classes[c], "item") else classes[c]
               for c in present if counts[c] == 1]
     if single:
+        shown = ", ".join(repr(name) for name in single[:5]) + (" ..." if len(single) > 5 else "")
         warnings.warn(
-            f"class(es) {single!r} in {source} have a single labeled row; "
+            f"{len(single)} class(es) in {source} have a single labeled row ({shown}); "
             "validation cannot hold one out, so label a few more rows of each",
             SemiloopWarning,
             stacklevel=2,

@@ -130,7 +130,7 @@ class ThresholdPolicy(ABC):
     :meth:`reset` before reusing a policy on new data.
     """
 
-    def reset(self):
+    def reset(self):  # noqa: B027 - stateless policies have nothing to forget
         """Forget what earlier rounds taught the policy."""
 
     @abstractmethod

@@ -1,0 +1,133 @@
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.datasets import load_digits, load_iris, make_blobs
+from sklearn.linear_model import LogisticRegression
+from sklearn.semi_supervised import SelfTrainingClassifier as SklearnSelfTraining
+from sklearn.tree import DecisionTreeClassifier
+
+from semiloop import SafeSelfTrainingClassifier, SelfTrainingClassifier
+from semiloop.errors import DataError
+
+
+def _partial(y, share_unlabeled, seed=0):
+    return np.where(np.random.default_rng(seed).random(len(y)) < share_unlabeled, -1, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"criterion": "k_best", "k_best": 25}, {"threshold": 0.5, "max_iter": None},
+     {"max_iter": 2}],
+)
+@pytest.mark.parametrize("loader", [load_iris, load_digits])
+def test_same_result_as_scikit_learn(loader, params):
+    X, y = loader(return_X_y=True)
+    y = _partial(y, 0.7)
+    ours = SelfTrainingClassifier(LogisticRegression(max_iter=500), **params).fit(X, y)
+    theirs = SklearnSelfTraining(LogisticRegression(max_iter=500), **params).fit(X, y)
+    assert ours.termination_condition_ == theirs.termination_condition_
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_array_equal(ours.transduction_, theirs.transduction_)
+    np.testing.assert_array_equal(ours.labeled_iter_, theirs.labeled_iter_)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+
+
+def test_string_labels_with_none_and_empty_as_unlabeled():
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y]
+    names[_partial(y, 0.6) == -1] = None
+    names[::17] = ""
+    model = SafeSelfTrainingClassifier(DecisionTreeClassifier(random_state=0), random_state=0)
+    model.fit(X, names)
+    assert model.classes_.tolist() == ["setosa", "versicolor", "virginica"]
+    assert set(model.predict(X)) <= set(model.classes_)
+    human = np.array([name not in (None, "") for name in names])
+    assert model.transduction_[human].tolist() == names[human].tolist()
+    assert (model.labeled_iter_[human] == 0).all() and (model.labeled_iter_[~human] != 0).all()
+
+
+def test_errors_for_unusable_labels():
+    X = np.zeros((4, 2))
+    with pytest.raises(DataError, match="no labeled rows"):
+        SelfTrainingClassifier(LogisticRegression()).fit(X, [-1, -1, -1, -1])
+    with pytest.raises(DataError, match="only one class"):
+        SelfTrainingClassifier(LogisticRegression()).fit(X, [1, 1, -1, -1])
+
+
+class _HurtByMoreRows(ClassifierMixin, BaseEstimator):
+    """A logistic regression that turns useless when trained on more than n_rows rows."""
+
+    def __init__(self, n_rows=40):
+        self.n_rows = n_rows
+
+    def fit(self, X, y):
+        self.inner_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.inner_.classes_
+        self.useless_ = len(y) > self.n_rows
+        return self
+
+    def predict_proba(self, X):
+        proba = self.inner_.predict_proba(X)
+        return proba[:, ::-1] if self.useless_ else proba
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def test_guard_rolls_back_a_harmful_round_and_keeps_the_supervised_model():
+    X, y = make_blobs(n_samples=400, centers=[[-2, 0], [2, 0]], random_state=0)
+    y_partial = np.full_like(y, -1)
+    y_partial[:40] = y[:40]
+    model = SafeSelfTrainingClassifier(_HurtByMoreRows(40), random_state=0).fit(X, y_partial)
+    assert model.used_unlabeled_ is False
+    assert model.termination_condition_ == "rolled_back"
+    assert [entry["accepted"] for entry in model.history_] == [True, False]
+    assert model.history_[1]["validation_accuracy"] < model.history_[0]["validation_accuracy"]
+    assert (model.transduction_[40:] == -1).all() and (model.labeled_iter_[40:] == -1).all()
+    assert (model.predict(X) == y).mean() > 0.95
+    # the same options without the guard accept the harmful round
+    unguarded = clone(model).set_params(guard=False, max_iter=1).fit(X, y_partial)
+    assert unguarded.used_unlabeled_ and (unguarded.predict(X) == y).mean() < 0.1
+
+
+def test_guarded_self_training_helps_on_digits_and_records_history():
+    X, y = load_digits(return_X_y=True)
+    y_partial = _partial(y, 0.95)
+    hidden = y_partial == -1
+    model = SafeSelfTrainingClassifier(random_state=0).fit(X, y_partial)
+    supervised = clone(model.estimator_).fit(X[~hidden], y[~hidden])
+    assert model.used_unlabeled_
+    assert (model.predict(X[hidden]) == y[hidden]).mean() > (
+        supervised.predict(X[hidden]) == y[hidden]).mean() + 0.01
+    accepted = [e for e in model.history_[1:] if e["accepted"]]
+    assert accepted and sum(sum(e["added"].values()) for e in accepted) > 100
+    first = model.history_[1]
+    assert set(first) >= {"added", "dropped", "mean_confidence", "thresholds",
+                          "validation_accuracy", "temperature", "accepted"}
+    assert all(0 <= t <= 0.95 for t in first["thresholds"].values())
+    assert (model.labeled_iter_[~hidden] == 0).all()
+    assert model.history_[0]["validation_accuracy"] == model.supervised_score_.accuracy
+
+
+def test_same_seed_same_result():
+    X, y = load_digits(return_X_y=True)
+    y_partial = _partial(y, 0.9)
+    first = SafeSelfTrainingClassifier(DecisionTreeClassifier(random_state=0),
+                                       random_state=3).fit(X, y_partial)
+    second = SafeSelfTrainingClassifier(DecisionTreeClassifier(random_state=0),
+                                        random_state=3).fit(X, y_partial)
+    np.testing.assert_array_equal(first.transduction_, second.transduction_)
+    assert first.history_ == second.history_
+
+
+def test_balanced_selection_caps_a_dominant_class():
+    X, y = make_blobs(n_samples=[50, 50, 900], centers=[[-4, 0], [4, 0], [0, 6]],
+                      random_state=1)
+    y_partial = np.full_like(y, -1)
+    for label in range(3):
+        y_partial[np.flatnonzero(y == label)[:10]] = label
+    model = SelfTrainingClassifier(LogisticRegression(), balanced=True, max_iter=1).fit(
+        X, y_partial)
+    added = np.array(list(model.history_[1]["added"].values()))
+    assert added.max() - added.min() <= 1 and added.sum() > 0
