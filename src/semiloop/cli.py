@@ -1,0 +1,314 @@
+"""The ``semiloop`` command line: parses, calls the library, prints.
+
+Every :class:`~semiloop.errors.SemiloopError`, and every operating-system error
+from reading or writing files, is printed as ``semiloop: error: <message>`` on
+stderr with exit status 2 and no traceback; usage errors also exit with 2.
+scikit-learn and pandas are imported inside the commands, so ``--help`` is quick.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from semiloop.base_models import BASE_MODELS
+from semiloop.errors import ModelFileError, SemiloopError
+
+__all__ = ["app", "main"]
+
+OUTPUT_FILES = ("model.skops", "predictions.csv", "metrics.json")
+NO_GAIN_SENTENCE = (
+    "Unlabeled data did not help on the validation signal: the model is the supervised one."
+)
+
+ModelName = Enum("ModelName", {name: name for name in BASE_MODELS}, type=str)
+
+app = typer.Typer(
+    name="semiloop",
+    help="Semi-supervised learning that does not make a model worse.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def main(argv=None):
+    """Entry point of the ``semiloop`` script and of ``python -m semiloop``."""
+    app(args=argv, prog_name="semiloop")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Argument(
+        metavar="DATA",
+        help="Table with features and a label column (CSV, TSV, Parquet, JSON Lines, NPZ).")],
+    label: Annotated[str, typer.Option(
+        "--label", "-l", help="Label column; empty, -1 or --unlabeled-marker mean unlabeled.")],
+    model: Annotated[ModelName, typer.Option(help="Base classifier.")] = "logreg",
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Folder for model.skops, predictions.csv and metrics.json.")
+    ] = Path("semiloop-out"),
+    id_column: Annotated[str | None, typer.Option(
+        "--id", help="Column of distinct row ids (default: row numbers).")] = None,
+    unlabeled_marker: Annotated[str | None, typer.Option(
+        help="Extra label value that means unlabeled, for example '?'.")] = None,
+    impute: Annotated[bool, typer.Option(
+        "--impute", help="Fill missing values (median / most frequent) instead of failing.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+):
+    """Train semiloop's recommended self-training on a table and write its outputs."""
+    with _user_errors():
+        from semiloop.workflow import train_table
+
+        _check_writable(out)
+        console = _console(stderr=True)
+        with _quiet_deprecations(), _round_progress(console) as progress:
+            result = train_table(
+                data, label, model=ModelName(model).value, id_column=id_column,
+                unlabeled_marker=unlabeled_marker,
+                nan_policy="impute" if impute else "error", random_state=seed,
+                progress=progress,
+            )
+        _write_outputs(out, result)
+        _print_train_summary(_console(), result.metrics, out, len(result.predictions))
+
+
+@app.command()
+def predict(
+    model_file: Annotated[Path, typer.Argument(
+        metavar="MODEL", help="model.skops written by `semiloop train`.")],
+    data: Annotated[Path, typer.Argument(
+        metavar="DATA", help="Table to score; a label or id column in it is set aside.")],
+    out: Annotated[str, typer.Option(
+        "--out", "-o", help="CSV file to write, or '-' for standard output.")
+    ] = "predictions.csv",
+):
+    """Score a table with a trained model: prediction, confidence, class probabilities."""
+    with _user_errors():
+        from semiloop._files import write_text_atomic
+        from semiloop.persistence import load_model
+        from semiloop.workflow import TableModel, predict_table
+
+        model = load_model(model_file)
+        if not isinstance(model, TableModel):
+            raise ModelFileError(
+                f"{str(model_file)!r} holds a {type(model).__name__}, not a table model; "
+                "use the model.skops that `semiloop train` wrote"
+            )
+        frame = predict_table(model, data)
+        text = frame.to_csv(index=False)
+        if out == "-":
+            typer.echo(text, nl=False)
+        else:
+            write_text_atomic(out, text)
+        console = _console(stderr=out == "-")
+        counts = frame["prediction"].value_counts().sort_index()
+        table = _table(f"{len(frame)} rows scored", ["predicted class", "rows"])
+        for name, count in counts.items():
+            table.add_row(_text(name), str(count))
+        console.print(table)
+        if out != "-":
+            console.print(_text(f"wrote {out}"), soft_wrap=True)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Seeds the split, the kept labels and the models.")
+    ] = 0,
+):
+    """Digits with 5% of the labels: supervised only vs semiloop vs fully supervised."""
+    with _user_errors():
+        from semiloop.demo import run_demo
+
+        console = _console(stderr=True)
+        with _quiet_deprecations(), _step_progress(console) as progress:
+            result = run_demo(seed=seed, progress=progress)
+        _print_demo_summary(_console(), result)
+
+
+@contextmanager
+def _user_errors():
+    """Turn semiloop and file-system errors into ``semiloop: error: ...`` and exit 2."""
+    try:
+        yield
+    except SemiloopError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(_describe_os_error(error))
+
+
+def _fail(message):
+    typer.echo(f"semiloop: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _describe_os_error(error):
+    where = f" {str(error.filename)!r}" if error.filename else ""
+    reason = error.strerror or str(error)
+    return f"cannot use{where}: {reason}; check the path and its permissions"
+
+
+def _check_writable(out):
+    """Fail before training, not after, when ``out`` cannot become a writable folder."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SemiloopError(f"--out {str(out)!r} is a file; give a folder to write into")
+    existing = out.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise SemiloopError(
+            f"cannot write into {str(existing)!r} for --out {str(out)!r}; "
+            "choose a folder you can write to"
+        )
+
+
+def _write_outputs(out, result):
+    """Write the three outputs into a staging folder beside ``out``, then move them in.
+
+    Each file appears in ``out`` by a rename, so ``out`` never holds half a file.
+    """
+    from semiloop.persistence import save_model
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    try:
+        save_model(result.model, staging / "model.skops")
+        result.predictions.to_csv(staging / "predictions.csv", index=False)
+        (staging / "metrics.json").write_text(
+            json.dumps(result.metrics, indent=2, default=_json_value) + "\n", encoding="utf-8")
+        if not out.exists():
+            os.replace(staging, out)
+        else:
+            for name in OUTPUT_FILES:
+                os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _json_value(value):
+    """JSON form of the numpy values a metrics dict may hold."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+@contextmanager
+def _quiet_deprecations():
+    """Hide scikit-learn's deprecation notices about semiloop's own choice of base models."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module="sklearn")
+        yield
+
+
+@contextmanager
+def _round_progress(console):
+    """A live line with the self-training round and the pseudo-label count."""
+    with _spinner(console, "fitting the supervised model and its validation folds") as show:
+
+        def update(history):
+            if not history:
+                return
+            last = history[-1]
+            if last["round"] == 0:
+                show("round 0: supervised model fitted; self-training")
+            else:
+                show(f"round {last['round']}: {last.get('n_pseudo_labels', 0)} pseudo-labels")
+
+        yield update
+
+
+@contextmanager
+def _step_progress(console):
+    with _spinner(console, "loading the digits") as show:
+        yield show
+
+
+@contextmanager
+def _spinner(console, description):
+    """Yield ``show(text)``, which updates a live status line on a terminal (else nothing)."""
+    if not console.is_terminal:
+        yield lambda text: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                        console=console, transient=True)
+    task = progress.add_task(description, total=None)
+    with progress:
+        yield lambda text: progress.update(task, description=text)
+
+
+def _print_train_summary(console, metrics, out, n_predictions):
+    table = _table("validation signal", ["", "supervised only", "semiloop"])
+    table.add_row("cross-validated accuracy\non the labeled rows",
+                  _number(metrics["supervised_validation_accuracy"]),
+                  _number(metrics["semiloop_validation_accuracy"]))
+    console.print(table)
+    classes = _table(f"{metrics['n_labeled']} labeled, {metrics['n_unlabeled']} unlabeled rows",
+                     ["class", "labels", "pseudo-labels"])
+    for name in metrics["classes"]:
+        classes.add_row(_text(name), str(metrics["labeled_per_class"].get(name, 0)),
+                        str(metrics["pseudo_labels_per_class"].get(name, 0)))
+    console.print(classes)
+    console.print(f"rounds: {metrics['rounds']} (stopped: {metrics['termination']})")
+    if not metrics["used_unlabeled"]:
+        console.print(NO_GAIN_SENTENCE, soft_wrap=True)
+    console.print(_text(f"wrote {', '.join(OUTPUT_FILES)} ({n_predictions} unlabeled rows "
+                        f"predicted) to {out}"), soft_wrap=True)
+
+
+def _print_demo_summary(console, result):
+    table = _table(f"digits, test accuracy ({result['n_test']} test images, seed {result['seed']})",
+                   ["model", "labels", "test accuracy"])
+    table.add_row("supervised only", str(result["n_labeled"]),
+                  _number(result["supervised_accuracy"]))
+    table.add_row("semiloop", f"{result['n_labeled']} + {result['n_unlabeled']} unlabeled",
+                  _number(result["semiloop_accuracy"]))
+    table.add_row("fully supervised", str(result["n_train"]),
+                  _number(result["fully_supervised_accuracy"]))
+    console.print(table)
+    if result["gap_closed"] is not None:
+        console.print(f"semiloop closed {result['gap_closed']:.0%} of the gap between "
+                      "supervised only and fully supervised.", soft_wrap=True)
+    if not result["used_unlabeled"]:
+        console.print(NO_GAIN_SENTENCE, soft_wrap=True)
+    console.print(f"took {result['total_seconds']:.1f} s", soft_wrap=True)
+
+
+def _console(stderr=False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _table(title, columns):
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def _text(value):
+    """User data as plain text, never read as rich markup."""
+    from rich.text import Text
+
+    return Text(str(value))
+
+
+def _number(value):
+    return "n/a" if value is None else f"{value:.3f}"

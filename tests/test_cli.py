@@ -1,0 +1,260 @@
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from semiloop import cli
+from semiloop.cli import NO_GAIN_SENTENCE, OUTPUT_FILES, app
+
+runner = CliRunner()
+
+
+def _table(n_rows=120, seed=0):
+    rng = np.random.default_rng(seed)
+    half = n_rows // 2
+    frame = pd.DataFrame({
+        "row": [f"r{i}" for i in range(n_rows)],
+        "x": np.r_[rng.normal(-2, 1, half), rng.normal(2, 1, n_rows - half)],
+        "colour": rng.choice(["red", "blue"], n_rows),
+        "label": ["cat"] * half + ["dog"] * (n_rows - half),
+    })
+    frame.loc[rng.random(n_rows) < 0.75, "label"] = "?"
+    return frame
+
+
+@pytest.fixture
+def data(tmp_path):
+    path = tmp_path / "data.csv"
+    _table().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("trained")
+    _table().to_csv(folder / "data.csv", index=False)
+    result = runner.invoke(app, ["train", str(folder / "data.csv"), "--label", "label", "--id",
+                                 "row", "--unlabeled-marker", "?", "--out", str(folder / "out")])
+    assert result.exit_code == 0, result.output
+    return folder / "out", result
+
+
+@pytest.fixture
+def trained(tmp_path, data, trained_once):
+    """A copy of the trained outputs in ``tmp_path / "out"``, and the training run."""
+    out, result = trained_once
+    shutil.copytree(out, tmp_path / "out")
+    return tmp_path / "out", result
+
+
+def _semiloop(*args, cwd=None):
+    """Run the real command line in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "semiloop", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_train_writes_model_predictions_and_metrics(tmp_path, trained):
+    out, result = trained
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "out"]
+    frame = _table()
+    unlabeled = frame.loc[frame["label"] == "?", "row"].tolist()
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert predictions["id"].tolist() == unlabeled
+    assert list(predictions.columns[:3]) == ["id", "prediction", "confidence"]
+    assert set(predictions["prediction"]) <= {"cat", "dog"}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_labeled"] == len(frame) - len(unlabeled)
+    assert metrics["n_unlabeled"] == len(unlabeled)
+    for value in (metrics["supervised_validation_accuracy"],
+                  metrics["semiloop_validation_accuracy"]):
+        assert f"{value:.3f}" in result.stdout
+    assert "supervised only" in result.stdout
+    assert f"rounds: {metrics['rounds']}" in result.stdout
+
+
+def test_train_again_replaces_the_outputs(tmp_path, data, trained):
+    out, _ = trained
+    (out / "notes.txt").write_text("mine")
+    (out / "metrics.json").write_text("stale")
+    result = runner.invoke(app, ["train", str(data), "--label", "label", "--unlabeled-marker",
+                                 "?", "--out", str(out), "--model", "knn"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "metrics.json").read_text())["model"] == "knn"
+    assert (out / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "out"]
+
+
+def test_predict_scores_new_rows_and_ignores_their_labels(tmp_path, trained):
+    out, _ = trained
+    new = _table(n_rows=10, seed=5)
+    new.to_csv(tmp_path / "new.csv", index=False)
+    new.assign(label="nonsense").to_csv(tmp_path / "new_labelled.csv", index=False)
+    new.drop(columns=["label"]).to_csv(tmp_path / "new_bare.csv", index=False)
+    outputs = []
+    for name in ("new_labelled.csv", "new_bare.csv"):
+        target = tmp_path / f"scored_{name}"
+        result = runner.invoke(app, ["predict", str(out / "model.skops"), str(tmp_path / name),
+                                     "--out", str(target)])
+        assert result.exit_code == 0, result.output
+        assert "10 rows scored" in result.stdout
+        outputs.append(pd.read_csv(target))
+    pd.testing.assert_frame_equal(outputs[0], outputs[1])
+    assert outputs[0]["id"].tolist() == new["row"].tolist()
+    assert outputs[0]["prediction"].tolist() == np.where(new["x"] < 0, "cat", "dog").tolist()
+
+
+def test_predict_to_standard_output_keeps_it_pure_csv(tmp_path, trained):
+    out, _ = trained
+    _table(n_rows=6, seed=2).to_csv(tmp_path / "new.csv", index=False)
+    result = runner.invoke(app, ["predict", str(out / "model.skops"), str(tmp_path / "new.csv"),
+                                 "--out", "-"])
+    assert result.exit_code == 0, result.output
+    scored = pd.read_csv(io.StringIO(result.stdout))
+    assert len(scored) == 6
+    assert "6 rows scored" in result.stderr
+
+
+def test_failed_training_writes_nothing(tmp_path):
+    frame = _table()
+    frame.loc[4, "x"] = np.nan
+    frame.to_csv(tmp_path / "holes.csv", index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["train", str(tmp_path / "holes.csv"), "--label", "label",
+                                 "--unlabeled-marker", "?", "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("semiloop: error: ")
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["holes.csv"]
+    result = runner.invoke(app, ["train", str(tmp_path / "holes.csv"), "--label", "label",
+                                 "--unlabeled-marker", "?", "--out", str(out), "--impute"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+
+
+def test_failed_training_leaves_an_existing_out_folder_alone(tmp_path, trained):
+    out, _ = trained
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    result = runner.invoke(app, ["train", str(tmp_path / "data.csv"), "--label", "missing",
+                                 "--out", str(out)])
+    assert result.exit_code == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "{data}", "--label", "nope"], "label column 'nope'"),
+    (["train", "{tmp}/absent.csv", "--label", "label"], "file not found"),
+    (["train", "{data}", "--label", "label", "--out", "{data}"], "is a file"),
+    (["predict", "{tmp}/absent.skops", "{data}"], "does not exist"),
+    (["predict", "{data}", "{data}"], "not a semiloop model file"),
+])
+def test_errors_exit_2_with_one_line_and_no_traceback(tmp_path, data, args, message):
+    args = [arg.format(data=data, tmp=tmp_path) for arg in args]
+    result = _semiloop(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("semiloop: error: ")
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_unwritable_out_is_reported_before_training(tmp_path, data):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should go")
+    result = runner.invoke(app, ["train", str(data), "--label", "label",
+                                 "--out", str(blocker / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("semiloop: error: ")
+    assert "blocker" in result.stderr
+
+
+def test_operating_system_errors_are_reported_like_the_others(tmp_path, trained, monkeypatch):
+    out, _ = trained
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("semiloop._files.write_text_atomic", refuse)
+    result = runner.invoke(app, ["predict", str(out / "model.skops"), str(tmp_path / "data.csv"),
+                                 "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 2
+    assert result.stderr == (f"semiloop: error: cannot use {str(tmp_path / 'p.csv')!r}: "
+                             "Permission denied; check the path and its permissions\n")
+
+
+def test_model_file_of_another_kind_is_refused(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from semiloop.persistence import save_model
+
+    save_model(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), tmp_path / "plain.skops")
+    pd.DataFrame({"x": [0.5]}).to_csv(tmp_path / "new.csv", index=False)
+    result = runner.invoke(app, ["predict", str(tmp_path / "plain.skops"),
+                                 str(tmp_path / "new.csv")])
+    assert result.exit_code == 2
+    assert "not a table model" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "data.csv"],
+    ["train", "data.csv", "--label", "y", "--model", "xgboost"],
+    ["predict", "model.skops"],
+    ["frobnicate"],
+])
+def test_usage_errors_exit_2(args):
+    assert runner.invoke(app, args).exit_code == 2
+
+
+def test_summary_says_plainly_when_unlabeled_data_did_not_help():
+    metrics = {
+        "supervised_validation_accuracy": 0.8, "semiloop_validation_accuracy": 0.8,
+        "n_labeled": 10, "n_unlabeled": 90, "classes": ["a", "[b]"],
+        "labeled_per_class": {"a": 5, "[b]": 5}, "pseudo_labels_per_class": {},
+        "rounds": 1, "termination": "rolled_back", "used_unlabeled": False,
+    }
+    printed = io.StringIO()
+    cli._print_train_summary(Console(file=printed, width=60), metrics, "out", 90)
+    assert NO_GAIN_SENTENCE in printed.getvalue()
+    assert "[b]" in printed.getvalue()
+    printed = io.StringIO()
+    cli._print_train_summary(Console(file=printed, width=60),
+                             {**metrics, "used_unlabeled": True}, "out", 90)
+    assert NO_GAIN_SENTENCE not in printed.getvalue()
+
+
+def test_demo_prints_the_three_models(monkeypatch):
+    seen = {}
+
+    def fake_run_demo(seed=0, progress=None):
+        seen["seed"] = seed
+        return {"seed": seed, "n_test": 540, "n_train": 1257, "n_labeled": 60,
+                "n_unlabeled": 1197, "supervised_accuracy": 0.8, "semiloop_accuracy": 0.85,
+                "fully_supervised_accuracy": 0.9, "gap_closed": 0.5, "used_unlabeled": True,
+                "total_seconds": 1.5}
+
+    monkeypatch.setattr("semiloop.demo.run_demo", fake_run_demo)
+    result = runner.invoke(app, ["demo", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    assert seen["seed"] == 4
+    for text in ("supervised only", "0.800", "semiloop", "0.850", "fully supervised", "0.900",
+                 "closed 50% of the gap"):
+        assert text in result.stdout
+
+
+def test_python_m_semiloop_and_a_light_import():
+    result = _semiloop("--help")
+    assert result.returncode == 0
+    for command in ("train", "predict", "demo"):
+        assert command in result.stdout
+    code = ("import sys, semiloop.cli; "
+            "print(sorted(m for m in ('sklearn', 'pandas', 'scipy', 'skops') if m in sys.modules))")
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True)
+    assert imported.stdout.strip() == "[]"

@@ -1,0 +1,44 @@
+import pytest
+
+from semiloop.demo import run_demo
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_demo(seed=0)
+
+
+def test_demo_keeps_about_five_percent_of_the_labels(result):
+    assert result["n_classes"] == 10
+    assert result["n_train"] + result["n_test"] == 1797
+    assert result["n_labeled"] + result["n_unlabeled"] == result["n_train"]
+    assert 2 * result["n_classes"] <= result["n_labeled"] <= 0.06 * result["n_train"]
+
+
+def test_demo_orders_the_three_models(result):
+    # Checked on seeds 0-9: semiloop beat supervised-only on the test part on 0-8
+    # (by 1.3 to 4.8 points), and matched it on seed 9, where the guard kept the
+    # supervised model.
+    assert result["used_unlabeled"]
+    assert result["supervised_accuracy"] < result["semiloop_accuracy"]
+    assert result["semiloop_accuracy"] < result["fully_supervised_accuracy"]
+    gap = result["fully_supervised_accuracy"] - result["supervised_accuracy"]
+    closed = (result["semiloop_accuracy"] - result["supervised_accuracy"]) / gap
+    assert result["gap_closed"] == pytest.approx(closed)
+    assert 0 < result["gap_closed"] < 1
+
+
+def test_demo_is_quick_and_repeatable(result):
+    assert result["total_seconds"] < 60
+    assert set(result["seconds"]) == {"supervised", "semiloop", "fully_supervised"}
+    again = run_demo(seed=0)
+    for key in ("supervised_accuracy", "semiloop_accuracy", "fully_supervised_accuracy",
+                "n_labeled", "rounds"):
+        assert again[key] == result[key]
+
+
+def test_demo_reports_each_step():
+    steps = []
+    run_demo(seed=1, progress=steps.append)
+    assert [step.split(":")[0] for step in steps] == [
+        "supervised only", "semiloop", "fully supervised"]
