@@ -1,6 +1,11 @@
-"""The guard's validation score: out-of-fold accuracy, ties broken by log-loss."""
+"""The guard's validation signal: out-of-fold predictions on the labeled rows.
 
-from dataclasses import dataclass
+A round is accepted only when it beats the best model so far by a margin
+measured in standard errors of the paired per-row difference in correctness,
+so that a gain of one lucky held-out row on a small labeled set does not count.
+"""
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -9,37 +14,54 @@ __all__ = ["GuardScore", "score_out_of_fold"]
 
 @dataclass(frozen=True)
 class GuardScore:
-    """Out-of-fold accuracy and log-loss of one round on the labeled rows.
+    """Out-of-fold accuracy and log-loss of one round, with per-row correctness.
 
-    >>> GuardScore(0.8, 0.5).worse_than(GuardScore(0.8, 0.4))
-    True
-    >>> GuardScore(0.9, 0.9).worse_than(GuardScore(0.8, 0.4))
-    False
+    ``correct`` holds, for each labeled row, the share of repeats in which its
+    held-out prediction was right.
+
+    >>> import numpy as np
+    >>> before = GuardScore(0.5, 0.7, np.array([1, 0, 1, 0, 1, 0, 1, 0.]))
+    >>> after = GuardScore(0.75, 0.6, np.array([1, 1, 1, 1, 1, 0, 1, 0.]))
+    >>> round(after.evidence_over(before), 3)   # mean 0.25 / (sd 0.463 / sqrt 8)
+    1.528
+    >>> after.beats(before, margin=1.0), after.beats(before, margin=2.0)
+    (True, False)
     """
 
     accuracy: float
     log_loss: float
+    correct: np.ndarray = field(repr=False, compare=False)
 
-    def worse_than(self, other):
-        """Lower accuracy, or the same accuracy with a higher log-loss."""
-        if not np.isclose(self.accuracy, other.accuracy):
-            return self.accuracy < other.accuracy
-        return self.log_loss > other.log_loss + 1e-9
+    def evidence_over(self, other):
+        """Mean paired gain in correctness over ``other``, in standard errors."""
+        gain = self.correct - other.correct
+        mean = gain.mean()
+        if mean <= 0:
+            return 0.0 if mean == 0 else -np.inf
+        spread = gain.std(ddof=1) / np.sqrt(len(gain))
+        return np.inf if spread == 0 else float(mean / spread)
+
+    def beats(self, other, *, margin=1.0):
+        """Whether this round is better than ``other`` by ``margin`` standard errors."""
+        return self.accuracy > other.accuracy and self.evidence_over(other) >= margin
 
     def __str__(self):
         return f"accuracy {self.accuracy:.4f}, log-loss {self.log_loss:.4f}"
 
 
-def score_out_of_fold(y, proba):
-    """Accuracy and mean negative log-likelihood of out-of-fold probabilities.
+def score_out_of_fold(y, proba, *, n_repeats=1):
+    """Score stacked out-of-fold probabilities (``n_repeats`` copies of the labeled rows).
 
     >>> import numpy as np
     >>> score_out_of_fold(np.array([0, 1]), np.array([[0.8, 0.2], [0.6, 0.4]])).accuracy
     0.5
     """
     proba = np.clip(np.asarray(proba, dtype=float), 1e-12, 1.0)
+    y = np.asarray(y)
     rows = np.arange(len(y))
+    hits = (proba.argmax(axis=1) == y).astype(float)
     return GuardScore(
-        accuracy=round(float(np.mean(proba.argmax(axis=1) == y)), 6),
+        accuracy=round(float(hits.mean()), 6),
         log_loss=round(float(-np.log(proba[rows, y]).mean()), 6),
+        correct=hits.reshape(n_repeats, -1).mean(axis=0),
     )

@@ -78,12 +78,21 @@ default="fixed"
     guard : bool, default=False
         Compare each round with the supervised-only model on a validation
         signal from the labeled rows only (``cv`` folds, each running its own
-        self-training); a round that makes the score worse is rolled back and
-        self-training stops. If no round helps, the result is the supervised
-        model and ``used_unlabeled_`` is False.
+        self-training); a round that does not clearly improve the score (see
+        ``guard_margin``) is rolled back and self-training stops. If no round
+        helps, the result is the supervised model and ``used_unlabeled_`` is
+        False.
     cv : int, default=5
         Folds of the labeled rows for the guard and the calibration (fewer
         when a class has fewer labeled rows).
+    validation_size : int, default=200
+        The fold split is repeated (with new shuffles, at most 5 times) until
+        the guard has at least this many held-out predictions per round, so
+        that a few labeled rows still give a steady validation signal.
+    guard_margin : float, default=1.0
+        A round is accepted only if its validation accuracy is higher than the
+        best so far and the paired per-row gain is at least this many standard
+        errors; 0 accepts any strict gain.
     random_state : int, RandomState or None, default=None
         Seeds the fold split.
 
@@ -150,6 +159,8 @@ default="fixed"
         "weight_by_confidence": ["boolean"],
         "guard": ["boolean"],
         "cv": [Interval(Integral, 2, None, closed="left")],
+        "validation_size": [Interval(Integral, 1, None, closed="left")],
+        "guard_margin": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -169,6 +180,8 @@ default="fixed"
         weight_by_confidence=False,
         guard=False,
         cv=5,
+        validation_size=200,
+        guard_margin=1.0,
         random_state=None,
     ):
         self.estimator = estimator
@@ -184,6 +197,8 @@ default="fixed"
         self.weight_by_confidence = weight_by_confidence
         self.guard = guard
         self.cv = cv
+        self.validation_size = validation_size
+        self.guard_margin = guard_margin
         self.random_state = random_state
 
     def _get_estimator(self):
@@ -302,7 +317,7 @@ default="fixed"
         folds = self._label_folds(codes[labeled]) if (self.guard or self.calibrate) else []
         fold_chains = [
             SelfTrainingChain(template, X, codes, labeled[train], pool, classes, options)
-            for train, _ in folds
+            for _, train, _ in folds
         ]
         chains = [*fold_chains, final]
         for chain in chains:
@@ -332,9 +347,10 @@ default="fixed"
             for chain in chains:
                 chain.fit()
             score, new_temperature = self._validate_round(fold_chains, folds, labeled, codes)
-            accepted = not self.guard or not score.worse_than(best)
+            accepted = not self.guard or score.beats(best, margin=self.guard_margin)
             note = "accepted" if accepted else (
-                f"rolled back: validation {score} is worse than {best}")
+                f"rolled back: validation {score} does not beat {best} by "
+                f"{self.guard_margin:g} standard errors")
             self.history_.append(_round_record(self.n_iter_, record, score, new_temperature,
                                                accepted, classes, note))
             if self.verbose:
@@ -359,24 +375,36 @@ default="fixed"
         self._set_transduction(y, labels, classes)
 
     def _label_folds(self, label_codes):
+        """Stratified folds of the labeled rows, repeated until they give at least
+        ``validation_size`` held-out predictions (at most 5 repeats)."""
         counts = np.bincount(label_codes)
         n_splits = int(max(2, min(self.cv, counts[counts > 0].min())))
-        splitter = StratifiedKFold(n_splits=n_splits, shuffle=True,
-                                   random_state=_seed(self.random_state))
+        n_repeats = int(min(5, max(1, np.ceil(self.validation_size / len(label_codes)))))
+        seed = _seed(self.random_state)
+        folds = []
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The least populated class")
-            return list(splitter.split(np.zeros(len(label_codes)), label_codes))
+            for repeat in range(n_repeats):
+                splitter = StratifiedKFold(
+                    n_splits=n_splits, shuffle=True,
+                    random_state=None if seed is None else seed + repeat)
+                folds += [(repeat, train, held_out) for train, held_out
+                          in splitter.split(np.zeros(len(label_codes)), label_codes)]
+        return folds
 
     def _validate_round(self, fold_chains, folds, labeled, codes):
         """Out-of-fold score of the fold chains and the temperature fitted on them."""
         if not fold_chains:
             return None, 1.0
-        proba = np.zeros((len(labeled), len(self.classes_)))
-        for chain, (_, held_out) in zip(fold_chains, folds, strict=True):
-            proba[held_out] = chain.predict_proba(labeled[held_out])
-        truth = codes[labeled]
+        n_repeats = folds[-1][0] + 1
+        proba = np.zeros((n_repeats, len(labeled), len(self.classes_)))
+        for chain, (repeat, _, held_out) in zip(fold_chains, folds, strict=True):
+            proba[repeat, held_out] = chain.predict_proba(labeled[held_out])
+        proba = proba.reshape(-1, len(self.classes_))
+        truth = np.tile(codes[labeled], n_repeats)
         temperature = fit_temperature(proba, truth) if self.calibrate else 1.0
-        return score_out_of_fold(truth, apply_temperature(proba, temperature)), temperature
+        score = score_out_of_fold(truth, apply_temperature(proba, temperature), n_repeats=n_repeats)
+        return score, temperature
 
     def _set_transduction(self, y, labels, classes):
         transduction = np.array(y, dtype=object if classes.dtype.kind not in "iuf" else None,
@@ -474,12 +502,15 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         weight_by_confidence=True,
         guard=True,
         cv=5,
+        validation_size=200,
+        guard_margin=1.0,
         random_state=None,
     ):
         super().__init__(
             estimator, threshold, criterion, k_best, max_iter, verbose,
             threshold_policy=threshold_policy, calibrate=calibrate, balanced=balanced,
             revisit=revisit, weight_by_confidence=weight_by_confidence, guard=guard, cv=cv,
+            validation_size=validation_size, guard_margin=guard_margin,
             random_state=random_state,
         )
 
