@@ -81,6 +81,7 @@ def test_guard_rolls_back_a_harmful_round_and_keeps_the_supervised_model():
     y_partial[:40] = y[:40]
     model = SafeSelfTrainingClassifier(_HurtByMoreRows(40), random_state=0).fit(X, y_partial)
     assert model.used_unlabeled_ is False
+    assert model.outcome_.startswith("unlabeled data did not help")
     assert model.termination_condition_ == "rolled_back"
     assert [entry["accepted"] for entry in model.history_] == [True, False]
     assert model.history_[1]["validation_accuracy"] < model.history_[0]["validation_accuracy"]

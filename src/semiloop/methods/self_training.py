@@ -116,6 +116,13 @@ default="fixed"
         and whether the round was accepted.
     used_unlabeled_ : bool
         Whether the final model uses any pseudo-label.
+    outcome_ : str
+        One sentence on what the unlabeled data did (recommended options only;
+        also appended to the note of ``history_[0]``).
+    supervised_score_, validation_score_ : GuardScore
+        Cross-validated accuracy and log-loss on the labeled rows of the
+        supervised model and of the final model (when ``guard`` or
+        ``calibrate`` is on; None otherwise).
     temperature_ : float
         Temperature applied in ``predict_proba`` (1.0 without calibration).
     n_features_in_ : int
@@ -368,6 +375,8 @@ default="fixed"
         self.used_unlabeled_ = bool(np.any(final.pseudo_labels >= 0))
         if not self.used_unlabeled_:
             self.temperature_ = supervised_temperature if self.calibrate else 1.0
+        self.outcome_ = _outcome(self.used_unlabeled_, self.guard, self.supervised_score_, best)
+        self.history_[0]["note"] += f"; outcome: {self.outcome_}"
         labels = codes.copy()
         labels[pool] = final.pseudo_labels
         self.labeled_iter_ = np.where(codes >= 0, 0, -1)
@@ -482,8 +491,10 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> y_partial = np.where(np.random.default_rng(0).random(len(y)) < 0.9, -1, y)
     >>> model = SafeSelfTrainingClassifier(random_state=0).fit(X, y_partial)
-    >>> model.history_[0]["note"]
-    'supervised model on the labeled rows'
+    >>> model.history_[0]["note"].startswith("supervised model on the labeled rows")
+    True
+    >>> model.used_unlabeled_, model.outcome_.startswith("the model uses pseudo-labels")
+    (True, True)
     """
 
     def __init__(
@@ -513,6 +524,16 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
             validation_size=validation_size, guard_margin=guard_margin,
             random_state=random_state,
         )
+
+
+def _outcome(used_unlabeled, guarded, supervised, final):
+    if not used_unlabeled:
+        return ("unlabeled data did not help on the validation signal: "
+                "the model is the supervised one")
+    if not guarded:
+        return "the model uses pseudo-labels (no guard compared it with the supervised model)"
+    return (f"the model uses pseudo-labels: validation accuracy {supervised.accuracy:.4f} "
+            f"(supervised) -> {final.accuracy:.4f}")
 
 
 def _is_frame(X):

@@ -1,0 +1,29 @@
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+import semiloop
+
+PACKAGES = ["semiloop", "semiloop.data", "semiloop.methods"]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_every_name_in_all_imports(name):
+    module = importlib.import_module(name)
+    assert module.__doc__, f"{name} needs a purpose docstring"
+    for exported in module.__all__:
+        assert getattr(module, exported) is not None
+
+
+def test_import_semiloop_stays_light():
+    code = ("import sys, semiloop; heavy = [m for m in ('torch', 'sklearn', 'pandas', 'fastapi') "
+            "if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_unknown_attribute_says_so():
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        semiloop.Nope  # noqa: B018
