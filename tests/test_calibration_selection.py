@@ -40,7 +40,10 @@ def test_temperature_lowers_calibration_error_of_overconfident_model():
 def test_balanced_quotas_by_hand():
     assert balanced_quotas(np.array([1000, 10]), np.array([0.5, 0.5])).tolist() == [10, 10]
     assert balanced_quotas(np.array([100, 100]), np.array([0.8, 0.2])).tolist() == [100, 25]
-    assert balanced_quotas(np.array([0, 50]), np.array([0.5, 0.5])).tolist() == [0, 50]
+    # a class with no candidates slows the other to one row per round
+    assert balanced_quotas(np.array([0, 50]), np.array([0.5, 0.5])).tolist() == [0, 1]
+    assert balanced_quotas(np.array([0, 50]), np.array([0.9, 0.1])).tolist() == [0, 1]
+    assert balanced_quotas(np.array([50, 0]), np.array([0.9, 0.1])).tolist() == [9, 0]
     assert balanced_quotas(np.array([0, 0]), np.array([0.5, 0.5])).tolist() == [0, 0]
 
 

@@ -18,10 +18,12 @@ __all__ = ["balanced_quotas", "select_pseudo_labels"]
 def balanced_quotas(candidates, class_prior):
     """How many of each class's candidates a class-balanced round may accept.
 
-    Among the classes that have candidates, accepted pseudo-labels follow the
-    labeled class proportions: the class with the fewest candidates relative
-    to its prior takes all of them, the others are scaled to match. A class
-    without candidates this round does not block the others.
+    Accepted pseudo-labels follow the labeled class proportions: the class
+    with the fewest candidates relative to its prior takes all of them, the
+    others are scaled to match. A class without candidates this round does
+    not stop the others, but slows them to a trickle (the scale never drops
+    below one row of the rarest class), so that one class cannot flood the
+    pseudo-labels while another has none.
 
     Parameters
     ----------
@@ -36,17 +38,19 @@ def balanced_quotas(candidates, class_prior):
 
     Examples
     --------
+    >>> balanced_quotas(np.array([100, 100, 80]), np.array([0.6, 0.2, 0.2])).tolist()
+    [100, 34, 34]
     >>> balanced_quotas(np.array([100, 100, 0]), np.array([0.6, 0.2, 0.2])).tolist()
-    [100, 34, 0]
+    [3, 1, 0]
     """
     candidates = np.asarray(candidates)
     prior = np.asarray(class_prior, dtype=float)
-    usable = (candidates > 0) & (prior > 0)
-    if not usable.any():
+    present = prior > 0
+    if not (candidates[present] > 0).any():
         return np.zeros_like(candidates)
-    scale = np.min(candidates[usable] / prior[usable])
+    scale = max(np.min(candidates[present] / prior[present]), 1.0 / prior[present].min())
     quotas = np.ceil(prior * scale - 1e-9).astype(int)
-    return np.where(usable, np.minimum(quotas, candidates), 0)
+    return np.where(present, np.minimum(quotas, candidates), 0)
 
 
 def select_pseudo_labels(proba, thresholds, *, class_prior=None, eligible=None, strict=False):
