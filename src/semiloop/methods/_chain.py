@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
+from semiloop.methods.calibration import apply_temperature
 from semiloop.methods.selection import select_pseudo_labels
 from semiloop.methods.thresholds import make_threshold_policy
 
@@ -110,8 +111,6 @@ class SelfTrainingChain:
         return self.model
 
     def predict_proba(self, rows, temperature=1.0):
-        from semiloop.methods.calibration import apply_temperature
-
         return apply_temperature(full_proba(self.model, _take(self.X, rows), self.classes),
                                  temperature)
 

@@ -258,12 +258,10 @@ default="fixed"
                 stacklevel=2,
             )
         self.classes_ = classes
-        self._codes_in = codes
         if self._uses_extensions():
             self._fit_extended(X, y, codes, classes)
         else:
             self._fit_plain(X, y, codes, classes)
-        del self._codes_in
         return self
 
     def _fit_plain(self, X, y, codes, classes):
