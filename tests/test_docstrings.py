@@ -1,0 +1,26 @@
+"""Docstring defaults must match the signature: a hyperparameter is declared once."""
+
+import inspect
+import re
+
+import pytest
+
+from semiloop.methods.self_training import SelfTrainingClassifier
+from semiloop.methods.thresholds import AdaptiveThreshold, ClassConditionalThreshold
+
+DOCUMENTED = [SelfTrainingClassifier, ClassConditionalThreshold, AdaptiveThreshold]
+PATTERN = re.compile(r"^    (\w+) : .*?default=(.+?)\s*$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("cls", DOCUMENTED, ids=lambda cls: cls.__name__)
+def test_docstring_defaults_match_signature(cls):
+    documented = dict(PATTERN.findall(cls.__doc__.replace("\\\n", "")))
+    signature = inspect.signature(cls.__init__).parameters
+    assert documented, f"{cls.__name__} documents no defaults"
+    for name, parameter in signature.items():
+        if name == "self":
+            continue
+        assert name in documented, f"{cls.__name__}.{name} is not documented with its default"
+        written = documented[name].replace('"', "'")
+        assert written in (repr(parameter.default), str(parameter.default)), (
+            f"{cls.__name__}.{name}: docstring says {written}, signature {parameter.default!r}")
