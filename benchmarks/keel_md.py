@@ -1,6 +1,6 @@
 """Summary figures and the markdown report of the KEEL suite (``keel.py``).
 
-Figures, from ``/work/shared/BENCHMARK.md``, on per-dataset mean test accuracy in
+Figures, from `the project's `shared/BENCHMARK.md``, on per-dataset mean test accuracy in
 points (percent):
 
 - **harmed**: datasets where the method is more than 1 point below supervised-only;
