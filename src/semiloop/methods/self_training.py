@@ -22,6 +22,7 @@ from semiloop._compat import HasMethods, Interval, StrOptions, validate_data
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.methods._chain import SelfTrainingChain, full_proba
 from semiloop.methods._guard import score_out_of_fold
+from semiloop.methods._history import outcome, per_class, round_record
 from semiloop.methods.calibration import apply_temperature, fit_temperature
 from semiloop.methods.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
 
@@ -287,7 +288,7 @@ default="fixed"
             self.labeled_iter_[unlabeled[chosen]] = self.n_iter_
             self.history_.append({
                 "round": self.n_iter_,
-                "added": _per_class(np.bincount(proba[chosen].argmax(axis=1),
+                "added": per_class(np.bincount(proba[chosen].argmax(axis=1),
                                                 minlength=len(classes)), classes),
                 "accepted": True,
             })
@@ -329,7 +330,7 @@ default="fixed"
             chain.fit()
         score, temperature = self._validate_round(fold_chains, folds, labeled, codes)
         self.supervised_score_ = score
-        self.history_ = [_round_record(0, None, score, temperature, True, classes,
+        self.history_ = [round_record(0, None, score, temperature, True, classes,
                                        "supervised model on the labeled rows")]
         best = score
         saved = [chain.snapshot() for chain in chains]
@@ -345,7 +346,7 @@ default="fixed"
             for chain in fold_chains:
                 chain.step(self.n_iter_, temperature)
             if not record["added"].any() and not record["dropped"].any():
-                self.history_.append(_round_record(self.n_iter_, record, None, temperature,
+                self.history_.append(round_record(self.n_iter_, record, None, temperature,
                                                    False, classes, "nothing to add or drop"))
                 self.termination_condition_ = "no_change"
                 break
@@ -356,7 +357,7 @@ default="fixed"
             note = "accepted" if accepted else (
                 f"rolled back: validation {score} does not beat {best} by "
                 f"{self.guard_margin:g} standard errors")
-            self.history_.append(_round_record(self.n_iter_, record, score, new_temperature,
+            self.history_.append(round_record(self.n_iter_, record, score, new_temperature,
                                                accepted, classes, note))
             if self.verbose:
                 print(f"round {self.n_iter_}: {note}", file=sys.stderr)
@@ -373,7 +374,7 @@ default="fixed"
         self.used_unlabeled_ = bool(np.any(final.pseudo_labels >= 0))
         if not self.used_unlabeled_:
             self.temperature_ = supervised_temperature if self.calibrate else 1.0
-        self.outcome_ = _outcome(self.used_unlabeled_, self.guard, self.supervised_score_, best)
+        self.outcome_ = outcome(self.used_unlabeled_, self.guard, self.supervised_score_, best)
         self.history_[0]["note"] += f"; outcome: {self.outcome_}"
         labels = codes.copy()
         labels[pool] = final.pseudo_labels
@@ -524,16 +525,6 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         )
 
 
-def _outcome(used_unlabeled, guarded, supervised, final):
-    if not used_unlabeled:
-        return ("unlabeled data did not help on the validation signal: "
-                "the model is the supervised one")
-    if not guarded:
-        return "the model uses pseudo-labels (no guard compared it with the supervised model)"
-    return (f"the model uses pseudo-labels: validation accuracy {supervised.accuracy:.4f} "
-            f"(supervised) -> {final.accuracy:.4f}")
-
-
 def _is_frame(X):
     return hasattr(X, "iloc")
 
@@ -542,37 +533,3 @@ def _seed(random_state):
     if isinstance(random_state, np.random.RandomState):
         return random_state.randint(np.iinfo(np.int32).max)
     return random_state
-
-
-def _per_class(values, classes):
-    return {_plain(c): _plain(v) for c, v in zip(classes, values, strict=True)}
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and np.isnan(value):
-        return None
-    return value
-
-
-def _round_record(index, record, score, temperature, accepted, classes, note):
-    entry = {"round": index}
-    if record is not None:
-        entry.update({
-            "added": _per_class(record["added"], classes),
-            "dropped": _per_class(record["dropped"], classes),
-            "mean_confidence": _per_class(np.round(record["mean_confidence"], 4), classes),
-            "thresholds": _per_class(np.round(record["thresholds"], 4), classes),
-            "n_pseudo_labels": record["n_pseudo_labels"],
-        })
-    entry.update({
-        "validation_accuracy": None if score is None else score.accuracy,
-        "validation_log_loss": None if score is None else score.log_loss,
-        "temperature": round(float(temperature), 4),
-        "accepted": accepted,
-        "note": note,
-    })
-    return entry
-
-
