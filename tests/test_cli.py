@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from rich.console import Console
+from sample_tables import two_class_table
 from typer.testing import CliRunner
 
 from semiloop import cli
@@ -16,30 +17,17 @@ from semiloop.cli import NO_GAIN_SENTENCE, OUTPUT_FILES, app
 runner = CliRunner()
 
 
-def _table(n_rows=120, seed=0):
-    rng = np.random.default_rng(seed)
-    half = n_rows // 2
-    frame = pd.DataFrame({
-        "row": [f"r{i}" for i in range(n_rows)],
-        "x": np.r_[rng.normal(-2, 1, half), rng.normal(2, 1, n_rows - half)],
-        "colour": rng.choice(["red", "blue"], n_rows),
-        "label": ["cat"] * half + ["dog"] * (n_rows - half),
-    })
-    frame.loc[rng.random(n_rows) < 0.75, "label"] = "?"
-    return frame
-
-
 @pytest.fixture
 def data(tmp_path):
     path = tmp_path / "data.csv"
-    _table().to_csv(path, index=False)
+    two_class_table().to_csv(path, index=False)
     return path
 
 
 @pytest.fixture(scope="module")
 def trained_once(tmp_path_factory):
     folder = tmp_path_factory.mktemp("trained")
-    _table().to_csv(folder / "data.csv", index=False)
+    two_class_table().to_csv(folder / "data.csv", index=False)
     result = runner.invoke(app, ["train", str(folder / "data.csv"), "--label", "label", "--id",
                                  "row", "--unlabeled-marker", "?", "--out", str(folder / "out")])
     assert result.exit_code == 0, result.output
@@ -64,7 +52,7 @@ def test_train_writes_model_predictions_and_metrics(tmp_path, trained):
     out, result = trained
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "out"]
-    frame = _table()
+    frame = two_class_table()
     unlabeled = frame.loc[frame["label"] == "?", "row"].tolist()
     predictions = pd.read_csv(out / "predictions.csv")
     assert predictions["id"].tolist() == unlabeled
@@ -94,7 +82,7 @@ def test_train_again_replaces_the_outputs(tmp_path, data, trained):
 
 def test_predict_scores_new_rows_and_ignores_their_labels(tmp_path, trained):
     out, _ = trained
-    new = _table(n_rows=10, seed=5)
+    new = two_class_table(n_rows=10, seed=5)
     new.to_csv(tmp_path / "new.csv", index=False)
     new.assign(label="nonsense").to_csv(tmp_path / "new_labelled.csv", index=False)
     new.drop(columns=["label"]).to_csv(tmp_path / "new_bare.csv", index=False)
@@ -113,7 +101,7 @@ def test_predict_scores_new_rows_and_ignores_their_labels(tmp_path, trained):
 
 def test_predict_to_standard_output_keeps_it_pure_csv(tmp_path, trained):
     out, _ = trained
-    _table(n_rows=6, seed=2).to_csv(tmp_path / "new.csv", index=False)
+    two_class_table(n_rows=6, seed=2).to_csv(tmp_path / "new.csv", index=False)
     result = runner.invoke(app, ["predict", str(out / "model.skops"), str(tmp_path / "new.csv"),
                                  "--out", "-"])
     assert result.exit_code == 0, result.output
@@ -123,7 +111,7 @@ def test_predict_to_standard_output_keeps_it_pure_csv(tmp_path, trained):
 
 
 def test_failed_training_writes_nothing(tmp_path):
-    frame = _table()
+    frame = two_class_table()
     frame.loc[4, "x"] = np.nan
     frame.to_csv(tmp_path / "holes.csv", index=False)
     out = tmp_path / "out"

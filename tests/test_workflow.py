@@ -3,27 +3,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from sample_tables import two_class_table
 
 from semiloop.errors import DataError, FeatureMismatchError, SemiloopError
 from semiloop.workflow import TableModel, predict_table, train_table
 
 
-def _table(n_rows=120, share_unlabeled=0.75, seed=0):
-    """Two classes apart on ``x``, a categorical column, ids, and '?' for unlabeled."""
-    rng = np.random.default_rng(seed)
-    half = n_rows // 2
-    frame = pd.DataFrame({
-        "row": [f"r{i}" for i in range(n_rows)],
-        "x": np.r_[rng.normal(-2, 1, half), rng.normal(2, 1, n_rows - half)],
-        "colour": rng.choice(["red", "blue"], n_rows),
-        "label": ["cat"] * half + ["dog"] * (n_rows - half),
-    })
-    frame.loc[rng.random(n_rows) < share_unlabeled, "label"] = "?"
-    return frame
-
-
 def test_train_table_predicts_every_unlabeled_row_by_id():
-    frame = _table()
+    frame = two_class_table()
     result = train_table(frame, "label", id_column="row", unlabeled_marker="?")
     unlabeled = frame.loc[frame["label"] == "?", "row"].tolist()
     assert result.predictions["id"].tolist() == unlabeled
@@ -35,7 +22,7 @@ def test_train_table_predicts_every_unlabeled_row_by_id():
 
 
 def test_metrics_describe_the_fit_and_are_json_ready():
-    frame = _table()
+    frame = two_class_table()
     result = train_table(frame, "label", id_column="row", unlabeled_marker="?")
     metrics = result.metrics
     labeled = frame["label"] != "?"
@@ -54,7 +41,7 @@ def test_metrics_describe_the_fit_and_are_json_ready():
 
 def test_progress_sees_the_rounds_as_they_grow():
     seen = []
-    result = train_table(_table(), "label", unlabeled_marker="?", progress=seen.append)
+    result = train_table(two_class_table(), "label", unlabeled_marker="?", progress=seen.append)
     assert seen, "progress was never called"
     assert seen[-1] == result.metrics["history"]
     lengths = [len(history) for history in seen]
@@ -63,13 +50,13 @@ def test_progress_sees_the_rounds_as_they_grow():
 
 
 def test_same_seed_same_predictions():
-    first = train_table(_table(), "label", unlabeled_marker="?", random_state=3)
-    second = train_table(_table(), "label", unlabeled_marker="?", random_state=3)
+    first = train_table(two_class_table(), "label", unlabeled_marker="?", random_state=3)
+    second = train_table(two_class_table(), "label", unlabeled_marker="?", random_state=3)
     pd.testing.assert_frame_equal(first.predictions, second.predictions)
 
 
 def test_predict_table_sets_label_and_id_columns_aside():
-    frame = _table()
+    frame = two_class_table()
     model = train_table(frame, "label", id_column="row", unlabeled_marker="?").model
     new = frame.head(10).copy()
     with_labels = predict_table(model, new.assign(label="nonsense"))
@@ -79,19 +66,19 @@ def test_predict_table_sets_label_and_id_columns_aside():
 
 
 def test_predict_table_without_id_column_numbers_the_rows():
-    model = train_table(_table(), "label", id_column="row", unlabeled_marker="?").model
-    scored = predict_table(model, _table().head(4).drop(columns=["row"]))
+    model = train_table(two_class_table(), "label", id_column="row", unlabeled_marker="?").model
+    scored = predict_table(model, two_class_table().head(4).drop(columns=["row"]))
     assert scored["id"].tolist() == [0, 1, 2, 3]
 
 
 def test_predict_table_refuses_other_columns():
-    model = train_table(_table(), "label", unlabeled_marker="?").model
+    model = train_table(two_class_table(), "label", unlabeled_marker="?").model
     with pytest.raises(FeatureMismatchError, match="colour"):
-        predict_table(model, _table().drop(columns=["colour"]))
+        predict_table(model, two_class_table().drop(columns=["colour"]))
 
 
 def test_missing_values_fail_unless_imputed():
-    frame = _table()
+    frame = two_class_table()
     frame.loc[3, "x"] = np.nan
     with pytest.raises(DataError):
         train_table(frame, "label", unlabeled_marker="?")
@@ -101,4 +88,4 @@ def test_missing_values_fail_unless_imputed():
 
 def test_unknown_model_names_the_choices():
     with pytest.raises(SemiloopError, match="logreg"):
-        train_table(_table(), "label", unlabeled_marker="?", model="xgboost")
+        train_table(two_class_table(), "label", unlabeled_marker="?", model="xgboost")
