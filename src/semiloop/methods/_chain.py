@@ -106,12 +106,12 @@ class SelfTrainingChain:
         if self.options["weight_by_confidence"] and len(taken):
             weights = np.concatenate([np.ones(len(self.labeled)), self.confidence[taken]])
         self.model = fit_estimator(
-            clone(self.template), _take(self.X, rows), self.classes[label_codes], weights
+            clone(self.template), self.X[rows], self.classes[label_codes], weights
         )
         return self.model
 
     def predict_proba(self, rows, temperature=1.0):
-        return apply_temperature(full_proba(self.model, _take(self.X, rows), self.classes),
+        return apply_temperature(full_proba(self.model, self.X[rows], self.classes),
                                  temperature)
 
     def step(self, round_index, temperature=1.0):
@@ -153,8 +153,3 @@ class SelfTrainingChain:
             "n_pseudo_labels": int((self.pseudo_labels >= 0).sum()),
         }
 
-
-def _take(X, rows):
-    if hasattr(X, "iloc"):
-        return X.iloc[rows]
-    return X[rows]

@@ -421,6 +421,11 @@ default="fixed"
         transduction[assigned] = classes[labels[assigned]]
         self.transduction_ = transduction
 
+    def _validate_rows(self, X):
+        """Check rows to predict against what ``fit`` saw."""
+        return validate_data(self, X, accept_sparse=True, ensure_all_finite=False, reset=False,
+                             dtype=None if _is_frame(X) else "numeric")
+
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities, temperature-scaled when ``calibrate=True``.
@@ -430,8 +435,7 @@ default="fixed"
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=True, ensure_all_finite=False, reset=False,
-                          dtype=None if _is_frame(X) else "numeric")
+        X = self._validate_rows(X)
         return apply_temperature(full_proba(self.estimator_, X, self.classes_),
                                  self.temperature_)
 
@@ -441,8 +445,7 @@ default="fixed"
         check_is_fitted(self)
         if self.temperature_ != 1.0 or not hasattr(self.estimator_, "predict"):
             return self.classes_[self.predict_proba(X).argmax(axis=1)]
-        X = validate_data(self, X, accept_sparse=True, ensure_all_finite=False, reset=False,
-                          dtype=None if _is_frame(X) else "numeric")
+        X = self._validate_rows(X)
         return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_log_proba"))
@@ -455,8 +458,7 @@ default="fixed"
     def decision_function(self, X):
         """The wrapped classifier's decision function."""
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=True, ensure_all_finite=False, reset=False,
-                          dtype=None if _is_frame(X) else "numeric")
+        X = self._validate_rows(X)
         return self.estimator_.decision_function(X)
 
     def __sklearn_tags__(self):
