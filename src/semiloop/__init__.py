@@ -20,6 +20,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "SelfTrainingClassifier": "semiloop.methods.self_training",
     "SafeSelfTrainingClassifier": "semiloop.methods.self_training",
+    "LabelSpreading": "semiloop.methods.graph",
+    "LabelPropagation": "semiloop.methods.graph",
     "Dataset": "semiloop.data",
     "load_dataset": "semiloop.data",
     "read_table": "semiloop.data",

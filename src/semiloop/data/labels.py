@@ -142,12 +142,13 @@ def _normalise(value):
     return value
 
 
-def check_labels(codes, classes, *, source="y"):
+def check_labels(codes, classes, *, source="y", warn_single=True):
     """Check that encoded labels can train a classifier; warn on thin classes.
 
     Raises :class:`~semiloop.errors.DataError` when there is no labeled row or
     only one class, and warns with :class:`~semiloop.errors.SemiloopWarning`
-    for each class that has a single labeled row.
+    for each class that has a single labeled row unless ``warn_single`` is
+    false (methods without an internal validation split do not need two).
 
     Examples
     --------
@@ -173,7 +174,7 @@ def check_labels(codes, classes, *, source="y"):
         )
     single = [classes[c].item() if hasattr(classes[c], "item") else classes[c]
               for c in present if counts[c] == 1]
-    if single:
+    if single and warn_single:
         shown = ", ".join(repr(name) for name in single[:5]) + (" ..." if len(single) > 5 else "")
         warnings.warn(
             f"{len(single)} class(es) in {source} have a single labeled row ({shown}); "

@@ -1,0 +1,70 @@
+"""Conjugate gradients for several right-hand sides at once.
+
+Label spreading solves ``(I - αS) F = Y`` with one column per class
+(Iscen et al. 2019 solve it with conjugate gradients per class). Running the
+columns' recurrences side by side turns the k sparse matrix–vector products of
+an iteration into one sparse matrix–matrix product, which is several times
+faster than calling :func:`scipy.sparse.linalg.cg` once per class. Each column
+keeps its own step sizes, so the result is exactly per-column CG.
+
+Examples
+--------
+>>> import numpy as np
+>>> A = np.array([[4.0, 1.0], [1.0, 3.0]])
+>>> B = np.array([[1.0, 0.0], [2.0, 1.0]])
+>>> X, n_iter, residual = conjugate_gradient(lambda V: A @ V, B, tol=1e-10)
+>>> np.allclose(A @ X, B), n_iter
+(True, 2)
+"""
+
+import numpy as np
+
+__all__ = ["conjugate_gradient"]
+
+
+def conjugate_gradient(matmul, B, *, tol=1e-4, max_iter=1000, X0=None):
+    """Solve ``A X = B`` column by column for a symmetric positive definite ``A``.
+
+    Parameters
+    ----------
+    matmul : callable
+        ``V -> A @ V`` for an (n, m) block ``V``.
+    B : ndarray of shape (n, m)
+    tol : float
+        Stop when every column's residual norm is at most ``tol`` times its
+        right-hand side's norm.
+    max_iter : int
+    X0 : ndarray of shape (n, m) or None
+        Starting point (zeros by default).
+
+    Returns
+    -------
+    X : ndarray like ``B``
+    n_iter : int
+        Iterations run.
+    relative_residual : ndarray of shape (m,)
+        ``‖B − A X‖ / ‖B‖`` per column at the end (from the recurrence).
+    """
+    B = np.asarray(B)
+    X = np.zeros_like(B) if X0 is None else np.array(X0, dtype=B.dtype)
+    R = B - matmul(X) if X0 is not None else B.copy()
+    P = R.copy()
+    rhs_norm = np.linalg.norm(B, axis=0).astype(np.float64)
+    rhs_norm[rhs_norm == 0] = 1.0
+    rho = np.einsum("ij,ij->j", R, R, dtype=np.float64)
+    n_iter = 0
+    while n_iter < max_iter:
+        if np.all(np.sqrt(rho) <= tol * rhs_norm):
+            break
+        Q = matmul(P)
+        curvature = np.einsum("ij,ij->j", P, Q, dtype=np.float64)
+        step = np.divide(rho, curvature, out=np.zeros_like(rho), where=curvature > 0)
+        X += step.astype(B.dtype) * P
+        R -= step.astype(B.dtype) * Q
+        rho_next = np.einsum("ij,ij->j", R, R, dtype=np.float64)
+        ratio = np.divide(rho_next, rho, out=np.zeros_like(rho), where=rho > 0)
+        P *= ratio.astype(B.dtype)
+        P += R
+        rho = rho_next
+        n_iter += 1
+    return X, n_iter, np.sqrt(rho) / rhs_norm
