@@ -193,6 +193,7 @@ def test_model_file_of_another_kind_is_refused(tmp_path):
 @pytest.mark.parametrize("args", [
     ["train", "data.csv"],
     ["train", "data.csv", "--label", "y", "--model", "xgboost"],
+    ["train", "data.csv", "--label", "y", "--method", "tsvm"],
     ["predict", "model.skops"],
     ["frobnicate"],
 ])
@@ -215,6 +216,22 @@ def test_summary_says_plainly_when_unlabeled_data_did_not_help():
     cli._print_train_summary(Console(file=printed, width=60),
                              {**metrics, "used_unlabeled": True}, "out", 90)
     assert NO_GAIN_SENTENCE not in printed.getvalue()
+
+
+def test_train_with_the_graph_method_and_its_guard(tmp_path):
+    frame = two_class_table(n_rows=200, share_unlabeled=0.85)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    result = runner.invoke(app, ["train", str(tmp_path / "data.csv"), "--label", "label",
+                                 "--id", "row", "--unlabeled-marker", "?", "--method", "graph",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["method"] == "graph"
+    assert [entry["candidate"] for entry in metrics["history"]] == ["supervised", "LabelSpreading"]
+    assert metrics["used_unlabeled"] == metrics["history"][1]["accepted"]
+    assert f"method: graph ({'kept' if metrics['used_unlabeled'] else 'not kept'})" in result.output
+    predictions = pd.read_csv(tmp_path / "out" / "predictions.csv")
+    assert len(predictions) == (frame["label"] == "?").sum()
 
 
 def test_demo_prints_the_three_models(monkeypatch):

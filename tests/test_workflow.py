@@ -32,7 +32,7 @@ def test_metrics_describe_the_fit_and_are_json_ready():
         "cat": int((frame["label"] == "cat").sum()), "dog": int((frame["label"] == "dog").sum())}
     assert 0 <= metrics["supervised_validation_accuracy"] <= 1
     assert 0 <= metrics["semiloop_validation_accuracy"] <= 1
-    estimator = result.model.pipeline.named_steps["self_training"]
+    estimator = result.model.pipeline.named_steps["ssl"]
     assert sum(metrics["pseudo_labels_per_class"].values()) == np.sum(estimator.labeled_iter_ > 0)
     assert metrics["used_unlabeled"] == (sum(metrics["pseudo_labels_per_class"].values()) > 0)
     assert metrics["rounds"] == estimator.n_iter_

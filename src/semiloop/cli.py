@@ -28,6 +28,8 @@ NO_GAIN_SENTENCE = (
 )
 
 ModelName = Enum("ModelName", {name: name for name in BASE_MODELS}, type=str)
+MethodName = Enum("MethodName", {name: name for name in ("self-training", "graph", "s3vm")},
+                  type=str)
 
 app = typer.Typer(
     name="semiloop",
@@ -50,7 +52,12 @@ def train(
         help="Table with features and a label column (CSV, TSV, Parquet, JSON Lines, NPZ).")],
     label: Annotated[str, typer.Option(
         "--label", "-l", help="Label column; empty, -1 or --unlabeled-marker mean unlabeled.")],
-    model: Annotated[ModelName, typer.Option(help="Base classifier.")] = "logreg",
+    model: Annotated[ModelName, typer.Option(
+        help="Base classifier (with graph and s3vm: the supervised fallback).")] = "logreg",
+    method: Annotated[MethodName, typer.Option(
+        help="self-training around the base classifier, graph (label spreading on a kNN "
+             "graph) or s3vm (semi-supervised SVM); each is kept only where it beats the "
+             "supervised model on held-out labeled rows.")] = "self-training",
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Folder for model.skops, predictions.csv and metrics.json.")
     ] = Path("semiloop-out"),
@@ -63,7 +70,7 @@ def train(
     ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ):
-    """Train semiloop's recommended self-training on a table and write its outputs."""
+    """Train one of semiloop's recommended methods on a table and write its outputs."""
     with _user_errors():
         from semiloop.workflow import train_table
 
@@ -71,7 +78,8 @@ def train(
         console = _console(stderr=True)
         with _quiet_deprecations(), _round_progress(console) as progress:
             result = train_table(
-                data, label, model=ModelName(model).value, id_column=id_column,
+                data, label, model=ModelName(model).value, method=MethodName(method).value,
+                id_column=id_column,
                 unlabeled_marker=unlabeled_marker,
                 nan_policy="impute" if impute else "error", random_state=seed,
                 progress=progress,
@@ -222,6 +230,8 @@ def _round_progress(console):
             if not history:
                 return
             last = history[-1]
+            if "round" not in last:
+                return
             if last["round"] == 0:
                 show("round 0: supervised model fitted; self-training")
             else:
@@ -263,7 +273,11 @@ def _print_train_summary(console, metrics, out, n_predictions):
         classes.add_row(_text(name), str(metrics["labeled_per_class"].get(name, 0)),
                         str(metrics["pseudo_labels_per_class"].get(name, 0)))
     console.print(classes)
-    console.print(f"rounds: {metrics['rounds']} (stopped: {metrics['termination']})")
+    if "rounds" in metrics:
+        console.print(f"rounds: {metrics['rounds']} (stopped: {metrics['termination']})")
+    else:
+        kept = "kept" if metrics["used_unlabeled"] else "not kept"
+        console.print(f"method: {metrics['method']} ({kept})")
     if not metrics["used_unlabeled"]:
         console.print(NO_GAIN_SENTENCE, soft_wrap=True)
     console.print(_text(f"wrote {', '.join(OUTPUT_FILES)} ({n_predictions} unlabeled rows "

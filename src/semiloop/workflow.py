@@ -23,9 +23,11 @@ from sklearn.pipeline import Pipeline
 
 from semiloop.base_models import make_base_model
 from semiloop.data import TableEncoder, load_dataset
+from semiloop.errors import SemiloopError
+from semiloop.methods.guarded import GuardedClassifier
 from semiloop.methods.self_training import SafeSelfTrainingClassifier
 
-__all__ = ["TableModel", "TrainResult", "predict_table", "train_table"]
+__all__ = ["METHODS", "TableModel", "TrainResult", "predict_table", "train_table"]
 
 
 class TableModel:
@@ -64,19 +66,49 @@ class TrainResult:
     metrics: dict
 
 
-def build_pipeline(model="logreg", *, nan_policy="error", random_state=0, **options):
-    """Table encoder followed by semiloop's recommended self-training around ``model``."""
-    return Pipeline([
-        ("encode", TableEncoder(nan_policy=nan_policy)),
-        ("self_training", SafeSelfTrainingClassifier(
-            make_base_model(model, random_state=random_state), random_state=random_state,
-            **options)),
-    ])
+METHODS = ("self-training", "graph", "s3vm")
 
 
-def train_table(data, label, *, model="logreg", id_column=None, unlabeled_marker=None,
-                nan_policy="error", random_state=0, progress=None):
-    """Fit semiloop's recommended self-training on a table.
+def build_pipeline(model="logreg", *, method="self-training", nan_policy="error",
+                   random_state=0, **options):
+    """Table encoder followed by one of semiloop's recommended methods around ``model``.
+
+    ``"self-training"`` wraps ``model`` in :class:`SafeSelfTrainingClassifier`;
+    ``"graph"`` (label spreading on a kNN graph) and ``"s3vm"`` (a
+    semi-supervised SVM with an rbf kernel approximation) run on standardised
+    features inside a :class:`GuardedClassifier`, which falls back to ``model``
+    trained on the labeled rows when the method does not beat it on held-out
+    labeled rows.
+    """
+    if method not in METHODS:
+        raise SemiloopError(f"method {method!r} is not known; use one of {', '.join(METHODS)}")
+    base = make_base_model(model, random_state=random_state)
+    if method == "self-training":
+        step = SafeSelfTrainingClassifier(base, random_state=random_state, **options)
+    else:
+        step = GuardedClassifier(_method_model(method, random_state), supervised=base,
+                                 random_state=random_state, **options)
+    return Pipeline([("encode", TableEncoder(nan_policy=nan_policy)), ("ssl", step)])
+
+
+def _method_model(method, random_state):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if method == "graph":
+        from semiloop.methods.graph import LabelSpreading
+
+        model = LabelSpreading(recommended=True, n_neighbors=10, random_state=random_state)
+    else:
+        from semiloop.methods.s3vm import S3VM
+
+        model = S3VM(kernel="rbf", random_state=random_state)
+    return make_pipeline(StandardScaler(), model)
+
+
+def train_table(data, label, *, model="logreg", method="self-training", id_column=None,
+                unlabeled_marker=None, nan_policy="error", random_state=0, progress=None):
+    """Fit one of semiloop's recommended methods on a table.
 
     Parameters
     ----------
@@ -86,6 +118,8 @@ def train_table(data, label, *, model="logreg", id_column=None, unlabeled_marker
         The label column; empty, ``-1`` or ``unlabeled_marker`` mean unlabeled.
     model : str, default="logreg"
         Base classifier (see :data:`semiloop.base_models.BASE_MODELS`).
+    method : {"self-training", "graph", "s3vm"}, default="self-training"
+        The semi-supervised method (see :func:`build_pipeline`).
     progress : callable, default=None
         Called as ``progress(history)`` while training, with the list of
         round records so far (see ``SelfTrainingClassifier.history_``).
@@ -95,7 +129,8 @@ def train_table(data, label, *, model="logreg", id_column=None, unlabeled_marker
     TrainResult
     """
     dataset = load_dataset(data, label, id_column=id_column, unlabeled_marker=unlabeled_marker)
-    pipeline = build_pipeline(model, nan_policy=nan_policy, random_state=random_state)
+    pipeline = build_pipeline(model, method=method, nan_policy=nan_policy,
+                              random_state=random_state)
     y = dataset.labels(dataset.y)
     started = time.perf_counter()
     if progress is None:
@@ -103,11 +138,11 @@ def train_table(data, label, *, model="logreg", id_column=None, unlabeled_marker
     else:
         _fit_watching(pipeline, dataset.features, y, progress)
     seconds = time.perf_counter() - started
-    estimator = pipeline.named_steps["self_training"]
+    estimator = pipeline.named_steps["ssl"]
     unlabeled = ~dataset.labeled_mask
     frame = dataset.features[unlabeled]
     predictions = prediction_frame(pipeline, frame, dataset.ids[unlabeled])
-    metrics = _metrics(estimator, dataset, model, seconds)
+    metrics = _metrics(estimator, dataset, model, method, seconds)
     return TrainResult(TableModel(pipeline, label, id_column), predictions, metrics)
 
 
@@ -116,7 +151,7 @@ def _fit_watching(pipeline, X, y, progress):
     import threading
 
     failure = []
-    estimator = pipeline.named_steps["self_training"]
+    estimator = pipeline.named_steps["ssl"]
 
     def work():
         try:
@@ -156,17 +191,11 @@ def predict_table(model, data):
     return model.score_frame(frame)
 
 
-def _metrics(estimator, dataset, model, seconds):
-    supervised = estimator.supervised_score_
-    final = estimator.validation_score_
+def _metrics(estimator, dataset, model, method, seconds):
     counts = np.bincount(dataset.y[dataset.labeled_mask], minlength=len(dataset.classes))
-    pseudo = {}
-    for entry in estimator.history_[1:]:
-        if entry["accepted"]:
-            for name, added in entry["added"].items():
-                pseudo[str(name)] = pseudo.get(str(name), 0) + added - entry["dropped"][name]
-    return {
+    metrics = {
         "model": model,
+        "method": method,
         "n_rows": len(dataset.y),
         "n_labeled": int(dataset.n_labeled),
         "n_unlabeled": int(dataset.n_unlabeled),
@@ -174,13 +203,31 @@ def _metrics(estimator, dataset, model, seconds):
         "labeled_per_class": {str(c): int(n) for c, n in zip(dataset.classes, counts,
                                                              strict=True)},
         "validation": "cross-validation on the labeled rows only",
-        "supervised_validation_accuracy": supervised.accuracy,
-        "semiloop_validation_accuracy": final.accuracy,
+        "supervised_validation_accuracy": estimator.supervised_score_.accuracy,
+        "semiloop_validation_accuracy": estimator.validation_score_.accuracy,
         "used_unlabeled": bool(estimator.used_unlabeled_),
-        "pseudo_labels_per_class": pseudo,
-        "rounds": estimator.n_iter_,
-        "termination": estimator.termination_condition_,
-        "temperature": estimator.temperature_,
-        "fit_seconds": round(seconds, 3),
-        "history": estimator.history_,
+        "outcome": estimator.outcome_,
+        "pseudo_labels_per_class": _pseudo_labels(estimator, dataset, method),
     }
+    if method == "self-training":
+        metrics.update({"rounds": estimator.n_iter_,
+                        "termination": estimator.termination_condition_,
+                        "temperature": estimator.temperature_})
+    metrics.update({"fit_seconds": round(seconds, 3), "history": estimator.history_})
+    return metrics
+
+
+def _pseudo_labels(estimator, dataset, method):
+    """Labels the final model took from unlabeled rows, per class."""
+    pseudo = {}
+    if not estimator.used_unlabeled_:
+        return pseudo
+    if method != "self-training":
+        unlabeled = ~dataset.labeled_mask
+        names, counts = np.unique(estimator.transduction_[unlabeled], return_counts=True)
+        return {str(name): int(count) for name, count in zip(names, counts, strict=True)}
+    for entry in estimator.history_[1:]:
+        if entry["accepted"]:
+            for name, added in entry["added"].items():
+                pseudo[str(name)] = pseudo.get(str(name), 0) + added - entry["dropped"][name]
+    return pseudo

@@ -5,11 +5,13 @@ measured in standard errors of the paired per-row difference in correctness,
 so that a gain of one lucky held-out row on a small labeled set does not count.
 """
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.model_selection import StratifiedKFold
 
-__all__ = ["GuardScore", "score_out_of_fold"]
+__all__ = ["GuardScore", "label_folds", "score_out_of_fold"]
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,31 @@ def score_out_of_fold(y, proba, *, n_repeats=1):
         log_loss=round(float(-np.log(proba[rows, y]).mean()), 6),
         correct=hits.reshape(n_repeats, -1).mean(axis=0),
     )
+
+
+def label_folds(label_codes, *, cv=5, validation_size=200, random_state=None):
+    """Stratified folds of the labeled rows, repeated until they give at least
+    ``validation_size`` held-out predictions (at most 5 repeats).
+
+    Returns a list of ``(repeat, train, held_out)`` positions into ``label_codes``.
+
+    >>> import numpy as np
+    >>> folds = label_folds(np.array([0, 1] * 10), cv=5, validation_size=40, random_state=0)
+    >>> len(folds), sorted(np.concatenate([h for r, _, h in folds if r == 1])) == list(range(20))
+    (10, True)
+    """
+    counts = np.bincount(label_codes)
+    n_splits = int(max(2, min(cv, counts[counts > 0].min())))
+    n_repeats = int(min(5, max(1, np.ceil(validation_size / len(label_codes)))))
+    if isinstance(random_state, np.random.RandomState):
+        random_state = random_state.randint(np.iinfo(np.int32).max)
+    folds = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")
+        for repeat in range(n_repeats):
+            splitter = StratifiedKFold(
+                n_splits=n_splits, shuffle=True,
+                random_state=None if random_state is None else random_state + repeat)
+            folds += [(repeat, train, held_out) for train, held_out
+                      in splitter.split(np.zeros(len(label_codes)), label_codes)]
+    return folds

@@ -13,7 +13,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import safe_mask
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -21,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from semiloop._compat import HasMethods, Interval, StrOptions, validate_data
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.methods._chain import SelfTrainingChain, full_proba
-from semiloop.methods._guard import score_out_of_fold
+from semiloop.methods._guard import label_folds, score_out_of_fold
 from semiloop.methods._history import outcome, per_class, round_record
 from semiloop.methods.calibration import apply_temperature, fit_temperature
 from semiloop.methods.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
@@ -383,22 +382,8 @@ default="fixed"
         self._set_transduction(y, labels, classes)
 
     def _label_folds(self, label_codes):
-        """Stratified folds of the labeled rows, repeated until they give at least
-        ``validation_size`` held-out predictions (at most 5 repeats)."""
-        counts = np.bincount(label_codes)
-        n_splits = int(max(2, min(self.cv, counts[counts > 0].min())))
-        n_repeats = int(min(5, max(1, np.ceil(self.validation_size / len(label_codes)))))
-        seed = _seed(self.random_state)
-        folds = []
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The least populated class")
-            for repeat in range(n_repeats):
-                splitter = StratifiedKFold(
-                    n_splits=n_splits, shuffle=True,
-                    random_state=None if seed is None else seed + repeat)
-                folds += [(repeat, train, held_out) for train, held_out
-                          in splitter.split(np.zeros(len(label_codes)), label_codes)]
-        return folds
+        return label_folds(label_codes, cv=self.cv, validation_size=self.validation_size,
+                           random_state=self.random_state)
 
     def _validate_round(self, fold_chains, folds, labeled, codes):
         """Out-of-fold score of the fold chains and the temperature fitted on them."""
@@ -529,9 +514,3 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
 
 def _is_frame(X):
     return hasattr(X, "iloc")
-
-
-def _seed(random_state):
-    if isinstance(random_state, np.random.RandomState):
-        return random_state.randint(np.iinfo(np.int32).max)
-    return random_state

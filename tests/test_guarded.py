@@ -1,0 +1,82 @@
+"""The guard around any semi-supervised method: kept where it helps, supervised otherwise."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from semiloop import LabelSpreading
+from semiloop.methods.guarded import GuardedClassifier
+
+
+def _spreading():
+    return LabelSpreading(recommended=True, n_neighbors=10)
+
+
+def test_method_is_kept_where_it_beats_the_supervised_model():
+    # Two moons with 16 labels: a linear model cannot follow the moons, the graph can.
+    X, y = make_moons(400, noise=0.06, random_state=0)
+    y_partial = np.where(np.random.default_rng(1).random(400) < 0.04, y, -1)
+    model = GuardedClassifier(_spreading(), LogisticRegression(), random_state=0)
+    model.fit(X, y_partial)
+    assert model.used_unlabeled_
+    assert model.validation_score_.accuracy > model.supervised_score_.accuracy
+    assert isinstance(model.estimator_, LabelSpreading)
+    unlabeled = y_partial < 0
+    assert (model.transduction_[unlabeled] == y[unlabeled]).mean() > 0.97
+    assert [entry["accepted"] for entry in model.history_] == [False, True]
+    assert "kept" in model.outcome_
+
+
+def test_supervised_model_is_returned_where_the_method_does_worse():
+    # No cluster structure: the class is the sign of one of ten uniform features,
+    # which a linear model learns from 60 labels and a kNN graph does not.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (1500, 10))
+    y = (X[:, 0] > 0).astype(int)
+    y_partial = np.where(rng.random(1500) < 0.04, y, -1)
+    model = GuardedClassifier(_spreading(), LogisticRegression(), random_state=0)
+    model.fit(X, y_partial)
+    assert not model.used_unlabeled_
+    assert model.supervised_score_.accuracy > model.validation_score_.accuracy
+    supervised = LogisticRegression().fit(X[y_partial >= 0], y_partial[y_partial >= 0])
+    np.testing.assert_allclose(model.predict_proba(X[:20]), supervised.predict_proba(X[:20]))
+    assert model.outcome_.startswith("unlabeled data did not help")
+
+
+def test_held_out_labels_are_hidden_from_the_method():
+    seen = []
+
+    class Recorder(LabelSpreading):
+        def fit(self, X, y):
+            seen.append(np.asarray(y).copy())
+            return super().fit(X, y)
+
+    X, y = make_moons(120, noise=0.05, random_state=0)
+    y_partial = np.where(np.arange(120) % 4 == 0, y, -1)
+    GuardedClassifier(Recorder(recommended=True), cv=3, validation_size=1,
+                      random_state=0).fit(X, y_partial)
+    folds = seen[:3]
+    hidden_per_fold = [np.flatnonzero((y_partial >= 0) & (labels < 0)) for labels in folds]
+    assert sorted(np.concatenate(hidden_per_fold)) == list(np.flatnonzero(y_partial >= 0))
+    assert all(len(hidden) in (10, 10, 10) for hidden in hidden_per_fold)
+
+
+@pytest.mark.parametrize("margin, kept", [(0.0, True), (50.0, False)])
+def test_margin_decides_how_much_evidence_is_needed(margin, kept):
+    X, y = make_moons(300, noise=0.06, random_state=0)
+    y_partial = np.where(np.random.default_rng(1).random(300) < 0.06, y, -1)
+    model = GuardedClassifier(_spreading(), LogisticRegression(), margin=margin,
+                              random_state=0).fit(X, y_partial)
+    assert model.used_unlabeled_ is kept
+
+
+@parametrize_with_checks([GuardedClassifier(LabelSpreading(recommended=True), cv=2,
+                                            validation_size=1, random_state=0)],
+                         expected_failed_checks=lambda estimator: {
+                             "check_classifiers_classes": (
+                                 "the check trains on the classes [-1, 1]; -1 means unlabeled "
+                                 "in the semi-supervised contract")})
+def test_scikit_learn_contract(estimator, check):
+    check(estimator)
