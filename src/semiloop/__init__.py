@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "SelfTrainingClassifier": "semiloop.methods.self_training",
     "SafeSelfTrainingClassifier": "semiloop.methods.self_training",
+    "S3VM": "semiloop.methods.s3vm",
     "LabelSpreading": "semiloop.methods.graph",
     "LabelPropagation": "semiloop.methods.graph",
     "Dataset": "semiloop.data",
