@@ -18,6 +18,11 @@ Protocol and data follow `the project's `shared/BENCHMARK.md``, "Suite 1" (see
 - ``sklearn_label_spreading``: ``make_pipeline(StandardScaler(),
   LabelSpreading(kernel="knn", n_neighbors=7))``; it does not depend on the base, so
   it is fitted once per fold and reported under every base;
+- ``semiloop_graph``: ``semiloop train --method graph``: semiloop's recommended label
+  spreading on standardised features inside ``GuardedClassifier``, the base as fallback;
+- ``semiloop_label_spreading``: that label spreading alone (no guard; base-free);
+- ``semiloop_s3vm``: ``semiloop.S3VM(kernel="rbf")`` on standardised features (base-free;
+  run it with ``--base svm`` so that it sits beside an rbf SVM on the same labels);
 - ``full``: the base fitted on all training labels (the ceiling).
 
 Recorded per fit: test accuracy, test macro-F1, accuracy on the unlabeled training
@@ -63,6 +68,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
+from sklearn.svm import SVC
 
 FAKE_ENV = "SEMILOOP_BENCH_FAKE"
 
@@ -76,18 +82,48 @@ def make_semiloop(base):
     return semiloop.SafeSelfTrainingClassifier(base, random_state=0)
 
 
+def make_semiloop_graph(base):
+    """``semiloop train --method graph``: guarded label spreading, ``base`` as fallback."""
+    import semiloop
+    from semiloop.methods.guarded import GuardedClassifier
+
+    spreading = make_pipeline(StandardScaler(),
+                              semiloop.LabelSpreading(recommended=True, n_neighbors=10))
+    return GuardedClassifier(spreading, supervised=base, random_state=0)
+
+
+def make_semiloop_spreading():
+    """semiloop's recommended label spreading alone, on standardised features."""
+    import semiloop
+
+    return make_pipeline(StandardScaler(),
+                         semiloop.LabelSpreading(recommended=True, n_neighbors=10))
+
+
+def make_semiloop_s3vm():
+    """semiloop's S3VM with the rbf kernel approximation, on standardised features."""
+    import semiloop
+
+    return make_pipeline(StandardScaler(), semiloop.S3VM(kernel="rbf", random_state=0))
+
+
 BASES = {
     "rf": lambda: RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=1),
     "logreg": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+    # the supervised peer of the S3VM: an rbf SVM on the same labels
+    "svm": lambda: make_pipeline(StandardScaler(), SVC(kernel="rbf")),
 }
 METHODS = (
     "supervised",
     "semiloop",
+    "semiloop_graph",
+    "semiloop_label_spreading",
+    "semiloop_s3vm",
     "sklearn_self_training",
     "sklearn_label_spreading",
     "full",
 )
-BASE_FREE = frozenset({"sklearn_label_spreading"})
+BASE_FREE = frozenset({"sklearn_label_spreading", "semiloop_label_spreading", "semiloop_s3vm"})
 SEED = 0
 REPO = Path(__file__).resolve().parent.parent
 
@@ -98,6 +134,12 @@ def _estimator(method, base):
         return clone(base), "labeled"
     if method == "semiloop":
         return make_semiloop(clone(base)), "semi"
+    if method == "semiloop_graph":
+        return make_semiloop_graph(clone(base)), "semi"
+    if method == "semiloop_label_spreading":
+        return make_semiloop_spreading(), "semi"
+    if method == "semiloop_s3vm":
+        return make_semiloop_s3vm(), "semi"
     if method == "sklearn_self_training":
         return SelfTrainingClassifier(clone(base), threshold=0.75), "semi"
     if method == "sklearn_label_spreading":
@@ -133,7 +175,7 @@ def _fit_one(method, base, X_tr, y_tr, y_semi, X_te, y_te):
         except Exception as exc:
             rec["error"] = f"{type(exc).__name__}: {exc}"
     rec["warnings"] = sorted({w.category.__name__ for w in caught})
-    if method == "semiloop" and est is not None:
+    if method in ("semiloop", "semiloop_graph") and est is not None:
         for attr in ("used_unlabeled_", "termination_condition_", "n_iter_"):
             value = getattr(est, attr, None)
             if value is not None:

@@ -17,6 +17,9 @@ __all__ = ["COLUMN_NAMES", "render", "summarise"]
 COLUMN_NAMES = {
     "supervised": "supervised",
     "semiloop": "semiloop",
+    "semiloop_graph": "semiloop graph (guarded)",
+    "semiloop_label_spreading": "semiloop label spreading",
+    "semiloop_s3vm": "semiloop S3VM",
     "sklearn_self_training": "sk self-training",
     "sklearn_label_spreading": "sk label spreading",
     "full": "full",
@@ -141,23 +144,22 @@ def _base_section(report, base):
 
 
 def _fallback_note(results, datasets, base):
-    flags = [
-        flag
-        for ds in datasets
-        for flag in results.get(ds, {})
-        .get(base, {})
-        .get("semiloop", {})
-        .get("used_unlabeled_per_fold", [])
-    ]
-    known = [f for f in flags if f is not None]
-    if not known:
-        return []
-    fell_back = sum(1 for f in known if not f)
-    return [
-        "",
-        f"semiloop fell back to supervised (used_unlabeled_ false) in "
-        f"{fell_back} of {len(known)} fits.",
-    ]
+    lines = []
+    for method in ("semiloop", "semiloop_graph"):
+        flags = [
+            flag
+            for ds in datasets
+            for flag in results.get(ds, {})
+            .get(base, {})
+            .get(method, {})
+            .get("used_unlabeled_per_fold", [])
+        ]
+        known = [f for f in flags if f is not None]
+        if known:
+            fell_back = sum(1 for f in known if not f)
+            lines += ["", f"{COLUMN_NAMES[method]} fell back to supervised (used_unlabeled_ "
+                          f"false) in {fell_back} of {len(known)} fits."]
+    return lines
 
 
 def _error_note(results, datasets, base, methods):
