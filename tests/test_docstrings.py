@@ -5,10 +5,14 @@ import re
 
 import pytest
 
+from semiloop.methods.graph import LabelSpreading
+from semiloop.methods.guarded import GuardedClassifier
+from semiloop.methods.s3vm import S3VM
 from semiloop.methods.self_training import SelfTrainingClassifier
 from semiloop.methods.thresholds import AdaptiveThreshold, ClassConditionalThreshold
 
-DOCUMENTED = [SelfTrainingClassifier, ClassConditionalThreshold, AdaptiveThreshold]
+DOCUMENTED = [SelfTrainingClassifier, ClassConditionalThreshold, AdaptiveThreshold,
+              LabelSpreading, GuardedClassifier, S3VM]
 PATTERN = re.compile(r"^    (\w+) : .*?default=(.+?)\s*$", re.MULTILINE)
 
 
@@ -18,7 +22,7 @@ def test_docstring_defaults_match_signature(cls):
     signature = inspect.signature(cls.__init__).parameters
     assert documented, f"{cls.__name__} documents no defaults"
     for name, parameter in signature.items():
-        if name == "self":
+        if name == "self" or parameter.default is inspect.Parameter.empty:
             continue
         assert name in documented, f"{cls.__name__}.{name} is not documented with its default"
         written = documented[name].replace('"', "'")

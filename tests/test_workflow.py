@@ -89,3 +89,23 @@ def test_missing_values_fail_unless_imputed():
 def test_unknown_model_names_the_choices():
     with pytest.raises(SemiloopError, match="logreg"):
         train_table(two_class_table(), "label", unlabeled_marker="?", model="xgboost")
+
+
+@pytest.mark.parametrize("method, candidate", [("graph", "LabelSpreading"), ("s3vm", "S3VM")])
+def test_graph_and_s3vm_methods_are_guarded(method, candidate):
+    frame = two_class_table(n_rows=160)
+    result = train_table(frame, "label", method=method, id_column="row", unlabeled_marker="?")
+    metrics = result.metrics
+    assert metrics["method"] == method
+    assert [entry["candidate"] for entry in metrics["history"]] == ["supervised", candidate]
+    kept = metrics["history"][1]["accepted"]
+    assert metrics["used_unlabeled"] == kept
+    assert (sum(metrics["pseudo_labels_per_class"].values()) == metrics["n_unlabeled"]) == kept
+    json.dumps(metrics)
+    scored = predict_table(result.model, frame)
+    assert len(scored) == len(frame)
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(SemiloopError, match="use one of self-training, graph, s3vm"):
+        train_table(two_class_table(), "label", method="tsvm", unlabeled_marker="?")

@@ -288,7 +288,7 @@ class LabelSpreading(_GraphClassifier):
     max_iter : int, default=None
         Iterations: scikit-learn's fixed-point steps (None: 30), or conjugate
         gradient steps with ``recommended=True`` (None: 1000).
-    tol : float, default=1e-3
+    tol : float, default=0.001
         scikit-learn's total change per step, or, with ``recommended=True``,
         the relative residual at which the solver stops.
     n_jobs : int, default=None
@@ -391,7 +391,7 @@ class LabelPropagation(_GraphClassifier):
     n_neighbors : int, default=7
     max_iter : int, default=None
         None means scikit-learn's 1000 steps, or 1000 conjugate gradient steps.
-    tol : float, default=1e-3
+    tol : float, default=0.001
     n_jobs : int, default=None
     recommended, edge_weights, class_balance, neighbors, n_probe, random_state :
         As in :class:`LabelSpreading`.
