@@ -9,6 +9,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from semiloop import LabelPropagation, LabelSpreading
 from semiloop.errors import DataError, SemiloopError
+from semiloop.methods._alpha_selection import held_out_folds
 from semiloop.methods.graph import _class_mass_normalize
 from semiloop.methods.knn_graph import knn_affinity, normalize_symmetric
 from semiloop.methods.neighbors import NeighborIndex, faiss_available
@@ -130,6 +131,53 @@ def test_recommended_spreading_beats_scikit_learn_on_clustered_data():
     theirs = semi_supervised.LabelSpreading(kernel="knn", n_neighbors=10).fit(X, y_partial)
     accuracy = lambda model: (model.transduction_[unlabeled] == y[unlabeled]).mean()  # noqa: E731
     assert accuracy(ours) > accuracy(theirs) + 0.05, (accuracy(ours), accuracy(theirs))
+
+
+def _suite_like(n, share, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(0, 1, (50, 64))
+    component = rng.integers(0, 50, n)
+    y = component % 10
+    X = centers[component] + rng.normal(0, 1.5, (n, 64))
+    return X, y, np.where(rng.random(n) < share, y, -1)
+
+
+def test_alpha_is_chosen_on_held_out_labels_where_0_99_bleeds_across_classes():
+    X, y, y_partial = _suite_like(6000, 0.03)
+    unlabeled = y_partial < 0
+    auto = LabelSpreading(recommended=True, n_neighbors=10).fit(X, y_partial)
+    fixed = LabelSpreading(recommended=True, n_neighbors=10, alpha=0.99).fit(X, y_partial)
+    assert set(auto.alpha_scores_) == {0.5, 0.9, 0.99}
+    assert auto.alpha_ == max(auto.alpha_scores_, key=auto.alpha_scores_.get) != 0.99
+    accuracy = lambda model: (model.transduction_[unlabeled] == y[unlabeled]).mean()  # noqa: E731
+    assert accuracy(auto) > accuracy(fixed) + 0.1
+    assert fixed.alpha_ == 0.99 and not hasattr(fixed, "alpha_scores_")
+
+
+def test_alpha_ties_go_to_the_larger_alpha():
+    X, y = make_blobs(300, centers=[[-10, 0], [10, 0]], cluster_std=0.5, random_state=0)
+    model = LabelSpreading(recommended=True).fit(X, _partial(y, 0.1))
+    assert set(model.alpha_scores_.values()) == {1.0}
+    assert model.alpha_ == 0.99
+
+
+def test_held_out_folds_cover_the_labels_or_hold_out_a_third():
+    small = np.repeat([0, 1, 2], 10)
+    folds = held_out_folds(small, random_state=0)
+    assert len(folds) == 3
+    assert sorted(np.concatenate(folds)) == list(range(30))
+    assert all(np.bincount(small[fold]).tolist() == [3, 3, 3] or len(fold) == 10
+               for fold in folds)
+    large = np.repeat([0, 1], 600)
+    (fold,) = held_out_folds(large, random_state=0)
+    assert len(fold) == 400 and np.bincount(large[fold]).tolist() == [200, 200]
+    singles = np.array([0, 1, 1, 1])                        # class 0 has one label
+    assert sorted(np.concatenate(held_out_folds(singles))) == [0, 1, 2, 3]
+
+
+def test_alpha_auto_needs_the_recommended_configuration():
+    with pytest.raises(SemiloopError, match="needs recommended=True"):
+        LabelSpreading(alpha="auto").fit(IRIS_X, IRIS_PARTIAL)
 
 
 def test_human_labels_survive_in_transduction():

@@ -10,13 +10,13 @@ graph gets wrong:
   weighted by an rbf of the distance with a bandwidth set from the data, and
   has no self-loops (scikit-learn's is one-directional, unweighted and counts
   each point as its own neighbour);
-- spreading uses α = 0.99 (Zhou et al. 2004) and solves
-  ``(I - αS) F = (1 - α) Y`` with conjugate gradients per class (Iscen et al.
-  2019) instead of 30 fixed-point steps at α = 0.2; propagation solves the
-  harmonic system of Zhu et al. (2003) the same way;
-- each class gets the same seed mass, so that with α near 1 the class with
-  the most labels does not flood the rest (class mass normalisation of Zhu
-  et al. 2003 is an option);
+- spreading solves ``(I - αS) F = (1 - α) Y`` with conjugate gradients per
+  class (Iscen et al. 2019) instead of 30 fixed-point steps at α = 0.2, with α
+  chosen among 0.5, 0.9 and Zhou et al.'s 0.99 by the accuracy on labels
+  held out from the graph (a fixed α is one argument away); propagation solves
+  the harmonic system of Zhu et al. (2003) the same way;
+- options for imbalanced labels: equal seed mass per class, or the class mass
+  normalisation of Zhu et al. (2003);
 - neighbours come from faiss's inverted-file index above 20,000 points
   (``semiloop.methods.neighbors``), so memory and time grow about linearly
   with n, and new points are predicted through their neighbours in the
@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 from semiloop._compat import Interval, StrOptions, validate_data
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopError
+from semiloop.methods._alpha_selection import score_alphas
 from semiloop.methods.knn_graph import (
     EDGE_WEIGHTS,
     default_bandwidth,
@@ -57,6 +58,8 @@ __all__ = ["LabelPropagation", "LabelSpreading"]
 
 # Above this many points the exact rbf kernel's n×n matrix is refused.
 DENSE_KERNEL_LIMIT = 20_000
+# Relative residual of the solves that choose α.
+SELECTION_TOL = 1e-2
 
 
 class _GraphClassifier(ClassifierMixin, BaseEstimator):
@@ -148,15 +151,19 @@ class _GraphClassifier(ClassifierMixin, BaseEstimator):
 
         affinity = self._affinity(X)
         S = normalize_symmetric(affinity)
-        seeds = np.zeros((len(X), n_classes), dtype=S.dtype)
-        seeds[np.flatnonzero(labeled), codes[labeled]] = 1.0
-        if self.class_balance == "seeds":
-            # One unit of seed mass per class: with α near 1 the solution is
-            # dominated by a stationary part proportional to each class's seed
-            # mass, a bias towards the most labeled class that rescaling the
-            # result afterwards cannot undo.
-            seeds /= np.maximum(seeds.sum(axis=0), 1.0)
-        scores, self.n_iter_, residual = self._solve(affinity, S, seeds, labeled)
+        def seeds_for(hidden_rows=()):
+            kept = labeled.copy()
+            kept[np.asarray(hidden_rows, dtype=int)] = False
+            seeds = np.zeros((len(X), n_classes), dtype=S.dtype)
+            seeds[np.flatnonzero(kept), codes[kept]] = 1.0
+            if self.class_balance == "seeds":
+                # One unit of seed mass per class: with α near 1 the solution is
+                # dominated by a stationary part proportional to each class's
+                # seed mass, which rescaling the result afterwards cannot undo.
+                seeds /= np.maximum(seeds.sum(axis=0), 1.0)
+            return seeds
+
+        scores, self.n_iter_, residual = self._solve(affinity, S, seeds_for, codes)
         self.relative_residual_ = float(residual.max()) if len(residual) else 0.0
         if self.relative_residual_ > self.tol:
             warnings.warn(
@@ -282,9 +289,12 @@ class LabelSpreading(_GraphClassifier):
         Width of the dense rbf kernel (``kernel="rbf"`` only).
     n_neighbors : int, default=7
         Neighbours per point of the kNN graph.
-    alpha : float in (0, 1), default=None
+    alpha : float in (0, 1) or "auto", default=None
         Share of a point's label that comes from its neighbours. None means
-        scikit-learn's 0.2, or 0.99 with ``recommended=True``.
+        scikit-learn's 0.2, or ``"auto"`` with ``recommended=True``: the one of
+        0.5, 0.9 and 0.99 that best predicts labels hidden from the graph (three
+        stratified folds of the labels, or one held-out third from 1,000 labels
+        up; ties go to the larger α).
     max_iter : int, default=None
         Iterations: scikit-learn's fixed-point steps (None: 30), or conjugate
         gradient steps with ``recommended=True`` (None: 1000).
@@ -299,12 +309,13 @@ class LabelSpreading(_GraphClassifier):
     edge_weights : {"rbf", "connectivity"}, default="rbf"
         ``exp(-d²/σ²)`` on the kNN edges with σ² the median squared distance to
         the k-th neighbour, or 1 per edge.
-    class_balance : {"seeds", "mass"} or None, default="seeds"
+    class_balance : {"seeds", "mass"} or None, default=None
         ``"seeds"`` gives each class one unit of seed mass (its labeled rows
         share it), so that no class wins unlabeled points by having more labels;
         ``"mass"`` is the class mass normalisation of Zhu et al. (2003), which
         scales each class's unlabeled mass to its share of the labels after the
-        solve; None leaves the one-hot seeds as they are.
+        solve; None leaves the one-hot seeds as they are, which spreads each
+        class in proportion to its labels.
     neighbors : {"auto", "exact", "faiss"}, default="auto"
         Neighbour search: exact up to 20,000 points, faiss above when installed.
     n_probe : int, default=2
@@ -322,6 +333,9 @@ class LabelSpreading(_GraphClassifier):
         they get the labeled class shares.
     relative_residual_ : float
         The solver's final relative residual, the worst class (recommended only).
+    alpha_ : float
+        The α used (recommended only); ``alpha_scores_`` holds the held-out
+        accuracy of each candidate when ``alpha="auto"``.
 
     Examples
     --------
@@ -337,15 +351,15 @@ class LabelSpreading(_GraphClassifier):
 
     _sklearn_class = semi_supervised.LabelSpreading
     _sklearn_defaults = {"kernel": "rbf", "alpha": 0.2, "max_iter": 30}
-    _recommended_defaults = {"kernel": "knn", "alpha": 0.99, "max_iter": 1000}
+    _recommended_defaults = {"kernel": "knn", "alpha": "auto", "max_iter": 1000}
     _parameter_constraints: dict = {
         **_GraphClassifier._parameter_constraints,
-        "alpha": [Interval(Real, 0, 1, closed="neither"), None],
+        "alpha": [Interval(Real, 0, 1, closed="neither"), StrOptions({"auto"}), None],
     }
 
     def __init__(self, kernel=None, *, gamma=20, n_neighbors=7, alpha=None, max_iter=None,
                  tol=1e-3, n_jobs=None, recommended=False, edge_weights="rbf",
-                 class_balance="seeds", neighbors="auto", n_probe=2, random_state=0):
+                 class_balance=None, neighbors="auto", n_probe=2, random_state=0):
         self.kernel = kernel
         self.gamma = gamma
         self.n_neighbors = n_neighbors
@@ -361,18 +375,33 @@ class LabelSpreading(_GraphClassifier):
         self.random_state = random_state
 
     def _extra_sklearn_params(self):
+        if self.alpha == "auto":
+            raise SemiloopError("alpha='auto' chooses α from held-out labels and needs "
+                                "recommended=True; give a number in (0, 1) otherwise")
         return {"alpha": self._resolved("alpha")}
 
-    def _solve(self, affinity, S, seeds, labeled):
-        alpha = self._resolved("alpha")
+    def _solve(self, affinity, S, seeds_for, codes):
         S = S.astype(np.float32) if S.shape[0] > DENSE_KERNEL_LIMIT else S
+        max_iter = self._resolved("max_iter")
 
-        def system(block):
-            return block - alpha * (S @ block)
+        def spread(alpha, seeds, with_info=False):
+            right = ((1.0 - alpha) * seeds).astype(S.dtype)
+            # Choosing α needs only the argmax at the held-out rows, which
+            # settles long before the residual reaches tol.
+            tol = self.tol if with_info else max(self.tol, SELECTION_TOL)
+            solved = conjugate_gradient(lambda block: block - alpha * (S @ block), right,
+                                        tol=tol, max_iter=max_iter)
+            return solved if with_info else solved[0]
 
-        right = ((1.0 - alpha) * seeds).astype(S.dtype)
-        return conjugate_gradient(system, right, tol=self.tol,
-                                  max_iter=self._resolved("max_iter"))
+        alpha = self._resolved("alpha")
+        if alpha == "auto":
+            self.alpha_scores_ = score_alphas(spread, seeds_for, codes,
+                                              np.flatnonzero(codes >= 0),
+                                              random_state=self.random_state)
+            best = max(self.alpha_scores_.values())
+            alpha = max(a for a, score in self.alpha_scores_.items() if score == best)
+        self.alpha_ = alpha
+        return spread(alpha, seeds_for(), with_info=True)
 
 
 class LabelPropagation(_GraphClassifier):
@@ -417,7 +446,7 @@ class LabelPropagation(_GraphClassifier):
 
     def __init__(self, kernel=None, *, gamma=20, n_neighbors=7, max_iter=None, tol=1e-3,
                  n_jobs=None, recommended=False, edge_weights="rbf",
-                 class_balance="seeds", neighbors="auto", n_probe=2, random_state=0):
+                 class_balance=None, neighbors="auto", n_probe=2, random_state=0):
         self.kernel = kernel
         self.gamma = gamma
         self.n_neighbors = n_neighbors
@@ -431,7 +460,8 @@ class LabelPropagation(_GraphClassifier):
         self.n_probe = n_probe
         self.random_state = random_state
 
-    def _solve(self, affinity, S, seeds, labeled):
+    def _solve(self, affinity, S, seeds_for, codes):
+        seeds, labeled = seeds_for(), codes >= 0
         # With G = D^1/2 F the harmonic system L_uu F_u = W_ul Y_l becomes the
         # symmetric, unit-diagonal (I - S_uu) G_u = S_ul D_l^1/2 Y_l.
         S = S.astype(np.float32) if S.shape[0] > DENSE_KERNEL_LIMIT else S
