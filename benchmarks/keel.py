@@ -23,6 +23,10 @@ Protocol and data follow `the project's `shared/BENCHMARK.md``, "Suite 1" (see
 - ``semiloop_label_spreading``: that label spreading alone (no guard; base-free);
 - ``semiloop_s3vm``: ``semiloop.S3VM(kernel="rbf")`` on standardised features (base-free;
   run it with ``--base svm`` so that it sits beside an rbf SVM on the same labels);
+- ``semiloop_s3vm_weight0``: the same S3VM with ``unlabeled_weight=0`` (its supervised
+  part alone: separates what the solver costs from what the unlabeled rows add);
+- ``semiloop_s3vm_guarded``: ``semiloop train --method s3vm``: the S3VM inside
+  ``GuardedClassifier``, the base as fallback;
 - ``full``: the base fitted on all training labels (the ceiling).
 
 Recorded per fit: test accuracy, test macro-F1, accuracy on the unlabeled training
@@ -100,11 +104,19 @@ def make_semiloop_spreading():
                          semiloop.LabelSpreading(recommended=True, n_neighbors=10))
 
 
-def make_semiloop_s3vm():
+def make_semiloop_s3vm(unlabeled_weight=1.0):
     """semiloop's S3VM with the rbf kernel approximation, on standardised features."""
     import semiloop
 
-    return make_pipeline(StandardScaler(), semiloop.S3VM(kernel="rbf", random_state=0))
+    return make_pipeline(StandardScaler(), semiloop.S3VM(
+        kernel="rbf", unlabeled_weight=unlabeled_weight, random_state=0))
+
+
+def make_semiloop_s3vm_guarded(base):
+    """``semiloop train --method s3vm``: the guarded S3VM, ``base`` as fallback."""
+    from semiloop.methods.guarded import GuardedClassifier
+
+    return GuardedClassifier(make_semiloop_s3vm(), supervised=base, random_state=0)
 
 
 BASES = {
@@ -119,11 +131,14 @@ METHODS = (
     "semiloop_graph",
     "semiloop_label_spreading",
     "semiloop_s3vm",
+    "semiloop_s3vm_weight0",
+    "semiloop_s3vm_guarded",
     "sklearn_self_training",
     "sklearn_label_spreading",
     "full",
 )
-BASE_FREE = frozenset({"sklearn_label_spreading", "semiloop_label_spreading", "semiloop_s3vm"})
+BASE_FREE = frozenset({"sklearn_label_spreading", "semiloop_label_spreading", "semiloop_s3vm",
+                       "semiloop_s3vm_weight0"})
 SEED = 0
 REPO = Path(__file__).resolve().parent.parent
 
@@ -140,6 +155,10 @@ def _estimator(method, base):
         return make_semiloop_spreading(), "semi"
     if method == "semiloop_s3vm":
         return make_semiloop_s3vm(), "semi"
+    if method == "semiloop_s3vm_weight0":
+        return make_semiloop_s3vm(unlabeled_weight=0.0), "semi"
+    if method == "semiloop_s3vm_guarded":
+        return make_semiloop_s3vm_guarded(clone(base)), "semi"
     if method == "sklearn_self_training":
         return SelfTrainingClassifier(clone(base), threshold=0.75), "semi"
     if method == "sklearn_label_spreading":
@@ -175,7 +194,7 @@ def _fit_one(method, base, X_tr, y_tr, y_semi, X_te, y_te):
         except Exception as exc:
             rec["error"] = f"{type(exc).__name__}: {exc}"
     rec["warnings"] = sorted({w.category.__name__ for w in caught})
-    if method in ("semiloop", "semiloop_graph") and est is not None:
+    if method in ("semiloop", "semiloop_graph", "semiloop_s3vm_guarded") and est is not None:
         for attr in ("used_unlabeled_", "termination_condition_", "n_iter_"):
             value = getattr(est, attr, None)
             if value is not None:

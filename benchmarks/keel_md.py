@@ -20,6 +20,8 @@ COLUMN_NAMES = {
     "semiloop_graph": "semiloop graph (guarded)",
     "semiloop_label_spreading": "semiloop label spreading",
     "semiloop_s3vm": "semiloop S3VM",
+    "semiloop_s3vm_weight0": "S3VM, unlabeled weight 0",
+    "semiloop_s3vm_guarded": "semiloop S3VM (guarded)",
     "sklearn_self_training": "sk self-training",
     "sklearn_label_spreading": "sk label spreading",
     "full": "full",
@@ -145,7 +147,7 @@ def _base_section(report, base):
 
 def _fallback_note(results, datasets, base):
     lines = []
-    for method in ("semiloop", "semiloop_graph"):
+    for method in ("semiloop", "semiloop_graph", "semiloop_s3vm_guarded"):
         flags = [
             flag
             for ds in datasets

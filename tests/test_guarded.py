@@ -80,3 +80,18 @@ def test_margin_decides_how_much_evidence_is_needed(margin, kept):
                                  "in the semi-supervised contract")})
 def test_scikit_learn_contract(estimator, check):
     check(estimator)
+
+
+def test_a_supervised_model_without_probabilities_is_scored_one_hot():
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (600, 10))
+    y = (X[:, 0] > 0).astype(int)
+    y_partial = np.where(rng.random(600) < 0.08, y, -1)
+    model = GuardedClassifier(_spreading(), SVC(kernel="linear"), random_state=0)
+    model.fit(X, y_partial)
+    assert not model.used_unlabeled_
+    proba = model.predict_proba(X[:30])
+    assert set(np.unique(proba)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(proba.argmax(axis=1), model.estimator_.predict(X[:30]))
