@@ -34,6 +34,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn import semi_supervised
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -52,7 +53,7 @@ from semiloop.methods.knn_graph import (
     normalize_symmetric,
 )
 from semiloop.methods.neighbors import BACKENDS, NeighborIndex
-from semiloop.methods.sparse_solve import conjugate_gradient
+from semiloop.methods.sparse_solve import conjugate_gradient, parallel_matmul
 
 __all__ = ["LabelPropagation", "LabelSpreading"]
 
@@ -302,7 +303,8 @@ class LabelSpreading(_GraphClassifier):
         scikit-learn's total change per step, or, with ``recommended=True``,
         the relative residual at which the solver stops.
     n_jobs : int, default=None
-        Threads for the neighbour search.
+        Threads for the neighbour search and, with ``recommended=True``, for
+        the sparse products of the solver (None: one, -1: all cores).
     recommended : bool, default=False
         semiloop's recommended configuration (see the module docstring); the
         options below apply only with it.
@@ -383,13 +385,14 @@ class LabelSpreading(_GraphClassifier):
     def _solve(self, affinity, S, seeds_for, codes):
         S = S.astype(np.float32) if S.shape[0] > DENSE_KERNEL_LIMIT else S
         max_iter = self._resolved("max_iter")
+        S_times = parallel_matmul(S, effective_n_jobs(self.n_jobs))
 
         def spread(alpha, seeds, with_info=False):
             right = ((1.0 - alpha) * seeds).astype(S.dtype)
             # Choosing α needs only the argmax at the held-out rows, which
             # settles long before the residual reaches tol.
             tol = self.tol if with_info else max(self.tol, SELECTION_TOL)
-            solved = conjugate_gradient(lambda block: block - alpha * (S @ block), right,
+            solved = conjugate_gradient(lambda block: block - alpha * S_times(block), right,
                                         tol=tol, max_iter=max_iter)
             return solved if with_info else solved[0]
 
@@ -471,8 +474,10 @@ class LabelPropagation(_GraphClassifier):
         S_uu, S_ul = S_u[:, unlabeled], S_u[:, known]
         right = np.asarray(S_ul @ (root_degree[known, None] * seeds[known])).astype(S.dtype)
 
+        S_uu_times = parallel_matmul(S_uu, effective_n_jobs(self.n_jobs))
+
         def system(block):
-            return block - S_uu @ block
+            return block - S_uu_times(block)
 
         solved, n_iter, residual = conjugate_gradient(
             system, right, tol=self.tol, max_iter=self._resolved("max_iter"))
