@@ -23,6 +23,7 @@ _EXPORTS = {
     "S3VM": "semiloop.methods.s3vm",
     "LabelSpreading": "semiloop.methods.graph",
     "LabelPropagation": "semiloop.methods.graph",
+    "GuardedClassifier": "semiloop.methods.guarded",
     "Dataset": "semiloop.data",
     "load_dataset": "semiloop.data",
     "read_table": "semiloop.data",

@@ -1,5 +1,15 @@
 """scikit-learn-compatible semi-supervised estimators and their shared parts."""
 
+from semiloop.methods.graph import LabelPropagation, LabelSpreading
+from semiloop.methods.guarded import GuardedClassifier
+from semiloop.methods.s3vm import S3VM
 from semiloop.methods.self_training import SafeSelfTrainingClassifier, SelfTrainingClassifier
 
-__all__ = ["SafeSelfTrainingClassifier", "SelfTrainingClassifier"]
+__all__ = [
+    "S3VM",
+    "GuardedClassifier",
+    "LabelPropagation",
+    "LabelSpreading",
+    "SafeSelfTrainingClassifier",
+    "SelfTrainingClassifier",
+]
