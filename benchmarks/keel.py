@@ -137,6 +137,8 @@ METHODS = (
     "sklearn_label_spreading",
     "full",
 )
+DEFAULT_METHODS = ("supervised", "semiloop", "sklearn_self_training", "sklearn_label_spreading",
+                   "full")
 BASE_FREE = frozenset({"sklearn_label_spreading", "semiloop_label_spreading", "semiloop_s3vm",
                        "semiloop_s3vm_weight0"})
 SEED = 0
@@ -404,7 +406,8 @@ def main(argv=None):
     p.add_argument("--folds", type=int, default=10, help="run folds 0..N-1 of 10 (<10: quick)")
     p.add_argument("--base", default="rf,logreg", help=f"comma list of {', '.join(BASES)}")
     p.add_argument("--datasets", default=",".join(keel_data.DEV_DATASETS))
-    p.add_argument("--methods", default=",".join(METHODS), help=f"comma list of {METHODS}")
+    p.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                   help=f"comma list of {METHODS}")
     p.add_argument("--jobs", type=int, default=1, help="worker processes over (dataset, fold)")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     p.add_argument("--tag", help="output name keel-<tag>.*; default dev-10fold, dev-3fold-quick")
