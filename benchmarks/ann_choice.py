@@ -30,13 +30,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
+import bench_env
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -242,34 +241,6 @@ def prepare(n: int) -> None:
     np.save(CACHE / f"exact_{n}.npy", exact)
 
 
-def versions() -> dict:
-    out = {"python": platform.python_version()}
-    for p in PACKAGES:
-        try:
-            out[p] = metadata.version(p)
-        except metadata.PackageNotFoundError:
-            out[p] = None
-    return out
-
-
-def machine() -> dict:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gb = None
-    try:
-        mem_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    except (ValueError, OSError):
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem_gb,
-            "platform": platform.platform()}
-
-
 def fmt(v, spec):
     return "—" if v is None else format(v, spec)
 
@@ -336,8 +307,8 @@ def main() -> None:
     prev = json.loads(out.read_text()) if out.exists() else {}
     res = {
         "command": "python benchmarks/ann_choice.py " + " ".join(sys.argv[1:]),
-        "versions": versions(),
-        "machine": machine(),
+        "versions": bench_env.versions(PACKAGES),
+        "machine": bench_env.machine(),
         "threads": THREADS,
         "k": K,
         "n_queries": N_QUERIES,

@@ -39,15 +39,14 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 import warnings
-from importlib import metadata
 from pathlib import Path
 
+import bench_env
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
@@ -319,16 +318,6 @@ def write_markdown(res: dict) -> None:
     (RESULTS / "graph-scale.md").write_text("\n".join(lines) + "\n")
 
 
-def versions() -> dict:
-    out = {"python": platform.python_version()}
-    for p in PACKAGES:
-        try:
-            out[p] = metadata.version(p)
-        except metadata.PackageNotFoundError:
-            out[p] = None
-    return out
-
-
 def git_state() -> dict:
     def git(*args):
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True,
@@ -336,15 +325,6 @@ def git_state() -> dict:
 
     changes = [line[3:] for line in git("status", "--porcelain", "src").splitlines()]
     return {"commit": git("rev-parse", "HEAD").strip(), "src_changes": changes}
-
-
-def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "")
-    mem_gb = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem_gb,
-            "platform": platform.platform()}
 
 
 def main() -> None:
@@ -365,7 +345,8 @@ def main() -> None:
         return
     RESULTS.mkdir(exist_ok=True)
     res = {"command": " ".join(["python benchmarks/graph_scale.py", *sys.argv[1:]]),
-           "versions": versions(), "git": git_state(), "machine": machine(),
+           "versions": bench_env.versions(PACKAGES), "git": git_state(),
+           "machine": bench_env.machine(),
            "threads": THREADS, "seeds": {"data": 0, "semiloop_random_state": 0,
                                          "ceiling_split": 0},
            "timeout_s": args.timeout, "runs": []}
