@@ -152,6 +152,7 @@ class _GraphClassifier(ClassifierMixin, BaseEstimator):
 
         affinity = self._affinity(X)
         S = normalize_symmetric(affinity)
+
         def seeds_for(hidden_rows=()):
             kept = labeled.copy()
             kept[np.asarray(hidden_rows, dtype=int)] = False
