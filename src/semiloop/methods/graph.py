@@ -152,6 +152,8 @@ class _GraphClassifier(ClassifierMixin, BaseEstimator):
 
         affinity = self._affinity(X)
         S = normalize_symmetric(affinity)
+        if S.shape[0] > DENSE_KERNEL_LIMIT:
+            S = S.astype(np.float32)
 
         def seeds_for(hidden_rows=()):
             kept = labeled.copy()
@@ -384,7 +386,6 @@ class LabelSpreading(_GraphClassifier):
         return {"alpha": self._resolved("alpha")}
 
     def _solve(self, affinity, S, seeds_for, codes):
-        S = S.astype(np.float32) if S.shape[0] > DENSE_KERNEL_LIMIT else S
         max_iter = self._resolved("max_iter")
         S_times = parallel_matmul(S, effective_n_jobs(self.n_jobs))
 
@@ -468,7 +469,6 @@ class LabelPropagation(_GraphClassifier):
         seeds, labeled = seeds_for(), codes >= 0
         # With G = D^1/2 F the harmonic system L_uu F_u = W_ul Y_l becomes the
         # symmetric, unit-diagonal (I - S_uu) G_u = S_ul D_l^1/2 Y_l.
-        S = S.astype(np.float32) if S.shape[0] > DENSE_KERNEL_LIMIT else S
         root_degree = np.sqrt(np.asarray(affinity.sum(axis=1)).ravel())
         unlabeled, known = np.flatnonzero(~labeled), np.flatnonzero(labeled)
         S_u = S[unlabeled]

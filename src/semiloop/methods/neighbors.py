@@ -66,7 +66,7 @@ class NeighborIndex:
         Threads for the search (None: the library's default).
     """
 
-    def __init__(self, backend="auto", *, n_probe=4, random_state=0, n_jobs=None):
+    def __init__(self, backend="auto", *, n_probe=2, random_state=0, n_jobs=None):
         if backend not in BACKENDS:
             raise SemiloopError(
                 f"neighbors={backend!r} is not a neighbour backend; use one of {BACKENDS}")
