@@ -75,6 +75,7 @@ from sklearn.semi_supervised import LabelSpreading, SelfTrainingClassifier
 from sklearn.svm import SVC
 
 FAKE_ENV = "SEMILOOP_BENCH_FAKE"
+OPTIONS_ENV = "SEMILOOP_BENCH_OPTIONS"
 
 
 def make_semiloop(base):
@@ -83,7 +84,8 @@ def make_semiloop(base):
         return SelfTrainingClassifier(base, threshold=0.75)
     import semiloop
 
-    return semiloop.SafeSelfTrainingClassifier(base, random_state=0)
+    options = json.loads(os.environ.get(OPTIONS_ENV) or "{}")
+    return semiloop.SafeSelfTrainingClassifier(base, **{"random_state": 0, **options})
 
 
 def make_semiloop_graph(base):
@@ -280,6 +282,7 @@ def _header(args, datasets, bases, methods):
         "command": _command_line(),
         "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "fake_semiloop": os.environ.get(FAKE_ENV) == "1",
+        "semiloop_options": json.loads(os.environ.get(OPTIONS_ENV) or "{}"),
         "quick": args.folds < keel_data.N_SPLITS,
         "seed": SEED,
         "folds": args.folds,
@@ -412,9 +415,19 @@ def main(argv=None):
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     p.add_argument("--tag", help="output name keel-<tag>.*; default dev-10fold, dev-3fold-quick")
     p.add_argument("--cache", type=Path, default=keel_data.DEFAULT_CACHE, help="wheel cache")
+    p.add_argument("--semiloop-options", default="{}",
+                   help="JSON of SafeSelfTrainingClassifier parameters that differ from the "
+                        "recommended ones, for ablations (recorded in the results)")
     p.add_argument("--resume", action="store_true", help="skip tasks in the partial file")
     p.add_argument("--aggregate-only", action="store_true", help="rebuild json/md from partial")
     args = p.parse_args(argv)
+    try:
+        options = json.loads(args.semiloop_options)
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"--semiloop-options is not JSON: {exc}") from None
+    if not isinstance(options, dict):
+        raise SystemExit("--semiloop-options must be a JSON object, e.g. '{\"guard_margin\": 2}'")
+    os.environ[OPTIONS_ENV] = json.dumps(options)  # spawned workers inherit it
 
     if not 1 <= args.folds <= keel_data.N_SPLITS:
         raise SystemExit(f"--folds must be in 1..{keel_data.N_SPLITS}")
@@ -438,6 +451,8 @@ def main(argv=None):
         for key in ("folds", "bases", "methods", "seed", "fake_semiloop"):
             if old[key] != header[key]:
                 raise SystemExit(f"--resume: {key} differs ({old[key]} vs {header[key]})")
+        if old.get("semiloop_options", {}) != header["semiloop_options"]:
+            raise SystemExit("--resume: --semiloop-options differs from the run being resumed")
         header = {**old, "datasets": list(dict.fromkeys(old["datasets"] + datasets))}
         header["resumed"] = [*old.get("resumed", []), _command_line()]
         done = {k for k, r in records.items() if not any("error" in x for x in r["results"])}
