@@ -234,23 +234,27 @@ def test_train_with_the_graph_method_and_its_guard(tmp_path):
     assert len(predictions) == (frame["label"] == "?").sum()
 
 
-def test_demo_prints_the_three_models(monkeypatch):
+def test_demo_prints_every_model_and_what_each_method_did(monkeypatch):
     seen = {}
 
     def fake_run_demo(seed=0, progress=None):
         seen["seed"] = seed
         return {"seed": seed, "n_test": 540, "n_train": 1257, "n_labeled": 60,
                 "n_unlabeled": 1197, "supervised_accuracy": 0.8, "semiloop_accuracy": 0.85,
-                "fully_supervised_accuracy": 0.9, "gap_closed": 0.5, "used_unlabeled": True,
-                "total_seconds": 1.5}
+                "graph_accuracy": 0.8, "fully_supervised_accuracy": 0.9, "gap_closed": 0.5,
+                "graph_gap_closed": 0.0, "used_unlabeled": True,
+                "graph_used_unlabeled": False, "total_seconds": 1.5}
 
     monkeypatch.setattr("semiloop.demo.run_demo", fake_run_demo)
     result = runner.invoke(app, ["demo", "--seed", "4"])
     assert result.exit_code == 0, result.output
     assert seen["seed"] == 4
-    for text in ("supervised only", "0.800", "semiloop", "0.850", "fully supervised", "0.900",
-                 "closed 50% of the gap"):
+    for text in ("supervised only", "0.800", "semiloop (self-training)", "0.850",
+                 "semiloop --method graph", "fully supervised", "0.900",
+                 "self-training closed 50% of the gap",
+                 "the graph method: unlabeled data did not help"):
         assert text in result.stdout
+    assert "graph method closed" not in result.stdout
 
 
 def test_python_m_semiloop_and_a_light_import():

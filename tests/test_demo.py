@@ -30,12 +30,22 @@ def test_demo_orders_the_three_models(result):
     assert 0 <= result["gap_closed"] < 1
 
 
+def test_demo_graph_method_is_no_worse_than_supervised_and_reports_its_gap(result):
+    assert result["supervised_accuracy"] <= result["graph_accuracy"]
+    assert result["graph_accuracy"] < result["fully_supervised_accuracy"]
+    if not result["graph_used_unlabeled"]:
+        assert result["graph_accuracy"] == result["supervised_accuracy"]
+    gap = result["fully_supervised_accuracy"] - result["supervised_accuracy"]
+    closed = (result["graph_accuracy"] - result["supervised_accuracy"]) / gap
+    assert result["graph_gap_closed"] == pytest.approx(closed)
+
+
 def test_demo_is_quick_and_repeatable(result):
     assert result["total_seconds"] < 60
-    assert set(result["seconds"]) == {"supervised", "semiloop", "fully_supervised"}
+    assert set(result["seconds"]) == {"supervised", "semiloop", "graph", "fully_supervised"}
     again = run_demo(seed=0)
-    for key in ("supervised_accuracy", "semiloop_accuracy", "fully_supervised_accuracy",
-                "n_labeled", "rounds"):
+    for key in ("supervised_accuracy", "semiloop_accuracy", "graph_accuracy",
+                "fully_supervised_accuracy", "n_labeled", "rounds"):
         assert again[key] == result[key]
 
 
@@ -43,4 +53,4 @@ def test_demo_reports_each_step():
     steps = []
     run_demo(seed=1, progress=steps.append)
     assert [step.split(":")[0] for step in steps] == [
-        "supervised only", "semiloop", "fully supervised"]
+        "supervised only", "semiloop", "semiloop, graph method", "fully supervised"]

@@ -8,6 +8,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from semiloop import SafeSelfTrainingClassifier, SelfTrainingClassifier
 from semiloop.errors import DataError
+from semiloop.methods._guard import GuardScore
 
 
 def _partial(y, share_unlabeled, seed=0):
@@ -137,3 +138,44 @@ def test_balanced_selection_caps_a_dominant_class():
         X, y_partial)
     added = np.array(list(model.history_[1]["added"].values()))
     assert added.max() - added.min() <= 1 and added.sum() > 0
+
+
+def _scripted_guard(monkeypatch, accuracies, n_rows=50):
+    """Make the guard see the given validation accuracies, round 0 first."""
+    scores = iter(accuracies)
+
+    def validate(self, fold_chains, folds, labeled, codes):
+        accuracy = next(scores)
+        correct = (np.arange(n_rows) < round(accuracy * n_rows)).astype(float)
+        return GuardScore(accuracy, 0.5, correct), 1.0
+
+    monkeypatch.setattr(SelfTrainingClassifier, "_validate_round", validate)
+
+
+@pytest.mark.parametrize(
+    ("patience", "max_iter", "accepted", "termination", "kept_round"),
+    [
+        (0, 10, [True, False], "rolled_back", 0),
+        (1, 10, [True, False, True, False, False], "rolled_back", 2),
+        (5, 3, [True, False, True, False], "max_iter", 2),
+    ],
+)
+def test_guard_patience_goes_on_after_a_flat_round_and_keeps_the_best(
+        monkeypatch, patience, max_iter, accepted, termination, kept_round):
+    # validation accuracy per round: 0.5 (supervised), flat, clear gain, then two worse rounds
+    _scripted_guard(monkeypatch, [0.5, 0.5, 0.8, 0.7, 0.75])
+    X, y = make_blobs(n_samples=300, centers=[[-3, 0], [3, 0]], random_state=0)
+    y_partial = np.full_like(y, -1)
+    y_partial[:20] = y[:20]
+    model = SafeSelfTrainingClassifier(
+        LogisticRegression(), criterion="k_best", k_best=5, max_iter=max_iter,
+        guard_patience=patience, random_state=0).fit(X, y_partial)
+    assert [entry["accepted"] for entry in model.history_] == accepted
+    assert model.termination_condition_ == termination
+    assert model.n_iter_ == len(accepted) - 1
+    assert f"rolled back to round {kept_round}" in model.history_[-1]["note"]
+    assert model.labeled_iter_.max() == kept_round
+    assert model.used_unlabeled_ == (kept_round > 0)
+    n_pseudo = int((model.labeled_iter_ > 0).sum())
+    assert n_pseudo == (model.history_[kept_round].get("n_pseudo_labels") or 0)
+    assert model.validation_score_.accuracy == [0.5, 0.5, 0.8][kept_round]

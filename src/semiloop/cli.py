@@ -287,18 +287,21 @@ def _print_train_summary(console, metrics, out, n_predictions):
 def _print_demo_summary(console, result):
     table = _table(f"digits, test accuracy ({result['n_test']} test images, seed {result['seed']})",
                    ["model", "labels", "test accuracy"])
+    both = f"{result['n_labeled']} + {result['n_unlabeled']} unlabeled"
     table.add_row("supervised only", str(result["n_labeled"]),
                   _number(result["supervised_accuracy"]))
-    table.add_row("semiloop", f"{result['n_labeled']} + {result['n_unlabeled']} unlabeled",
-                  _number(result["semiloop_accuracy"]))
+    table.add_row("semiloop (self-training)", both, _number(result["semiloop_accuracy"]))
+    table.add_row("semiloop --method graph", both, _number(result["graph_accuracy"]))
     table.add_row("fully supervised", str(result["n_train"]),
                   _number(result["fully_supervised_accuracy"]))
     console.print(table)
-    if result["gap_closed"] is not None:
-        console.print(f"semiloop closed {result['gap_closed']:.0%} of the gap between "
-                      "supervised only and fully supervised.", soft_wrap=True)
-    if not result["used_unlabeled"]:
-        console.print(NO_GAIN_SENTENCE, soft_wrap=True)
+    for name, prefix in (("self-training", ""), ("the graph method", "graph_")):
+        if not result[f"{prefix}used_unlabeled"]:
+            console.print(f"{name}: unlabeled data did not help on the validation signal, "
+                          "so the model is the supervised one.", soft_wrap=True)
+        elif result[f"{prefix}gap_closed"] is not None:
+            console.print(f"{name} closed {result[f'{prefix}gap_closed']:.0%} of the gap "
+                          "between supervised only and fully supervised.", soft_wrap=True)
     console.print(f"took {result['total_seconds']:.1f} s", soft_wrap=True)
 
 

@@ -27,7 +27,8 @@ from semiloop.errors import SemiloopError
 from semiloop.methods.guarded import GuardedClassifier
 from semiloop.methods.self_training import SafeSelfTrainingClassifier
 
-__all__ = ["METHODS", "TableModel", "TrainResult", "predict_table", "train_table"]
+__all__ = ["METHODS", "TableModel", "TrainResult", "build_pipeline", "make_method", "predict_table",
+           "train_table"]
 
 
 class TableModel:
@@ -71,24 +72,32 @@ METHODS = ("self-training", "graph", "s3vm")
 
 def build_pipeline(model="logreg", *, method="self-training", nan_policy="error",
                    random_state=0, **options):
-    """Table encoder followed by one of semiloop's recommended methods around ``model``.
+    """Table encoder followed by :func:`make_method` (the step named ``"ssl"``)."""
+    step = make_method(method, model, random_state=random_state, **options)
+    return Pipeline([("encode", TableEncoder(nan_policy=nan_policy)), ("ssl", step)])
+
+
+def make_method(method="self-training", model="logreg", *, random_state=0, **options):
+    """One of semiloop's recommended methods around the base classifier ``model``.
 
     ``"self-training"`` wraps ``model`` in :class:`SafeSelfTrainingClassifier`;
     ``"graph"`` (label spreading on a kNN graph) and ``"s3vm"`` (a
     semi-supervised SVM with an rbf kernel approximation) run on standardised
     features inside a :class:`GuardedClassifier`, which falls back to ``model``
     trained on the labeled rows when the method does not beat it on held-out
-    labeled rows.
+    labeled rows. ``model`` is a name from :data:`semiloop.base_models.BASE_MODELS`
+    or an unfitted classifier.
+
+    >>> make_method("graph").supervised[-1].__class__.__name__
+    'LogisticRegression'
     """
     if method not in METHODS:
         raise SemiloopError(f"method {method!r} is not known; use one of {', '.join(METHODS)}")
-    base = make_base_model(model, random_state=random_state)
+    base = make_base_model(model, random_state=random_state) if isinstance(model, str) else model
     if method == "self-training":
-        step = SafeSelfTrainingClassifier(base, random_state=random_state, **options)
-    else:
-        step = GuardedClassifier(_method_model(method, random_state), supervised=base,
-                                 random_state=random_state, **options)
-    return Pipeline([("encode", TableEncoder(nan_policy=nan_policy)), ("ssl", step)])
+        return SafeSelfTrainingClassifier(base, random_state=random_state, **options)
+    return GuardedClassifier(_method_model(method, random_state), supervised=base,
+                             random_state=random_state, **options)
 
 
 def _method_model(method, random_state):

@@ -93,6 +93,11 @@ default="fixed"
         A round is accepted only if its validation accuracy is higher than the
         best so far and the paired per-row gain is at least this many standard
         errors; 0 accepts any strict gain.
+    guard_patience : int, default=0
+        Rounds to go on after one that is not accepted, each compared with the
+        best accepted so far, before the guard rolls back to that best and
+        stops. 0 stops at the first round that does not clearly improve; more
+        lets a run of small gains add up to a clear one.
     random_state : int, RandomState or None, default=None
         Seeds the fold split.
 
@@ -107,7 +112,7 @@ default="fixed"
     labeled_iter_ : ndarray of shape (n_samples,)
         Round in which each row got its label; 0 for human labels, -1 for none.
     n_iter_ : int
-        Rounds run (including a rolled-back one).
+        Rounds run (including rolled-back ones).
     termination_condition_ : {"max_iter", "no_change", "all_labeled", "rolled_back"}
         Why self-training stopped; ``"rolled_back"`` only with ``guard=True``.
     history_ : list of dict
@@ -168,6 +173,7 @@ default="fixed"
         "cv": [Interval(Integral, 2, None, closed="left")],
         "validation_size": [Interval(Integral, 1, None, closed="left")],
         "guard_margin": [Interval(Real, 0, None, closed="left")],
+        "guard_patience": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -189,6 +195,7 @@ default="fixed"
         cv=5,
         validation_size=200,
         guard_margin=1.0,
+        guard_patience=0,
         random_state=None,
     ):
         self.estimator = estimator
@@ -206,6 +213,7 @@ default="fixed"
         self.cv = cv
         self.validation_size = validation_size
         self.guard_margin = guard_margin
+        self.guard_patience = guard_patience
         self.random_state = random_state
 
     def _get_estimator(self):
@@ -333,7 +341,9 @@ default="fixed"
                                        "supervised model on the labeled rows")]
         best = score
         saved = [chain.snapshot() for chain in chains]
-        supervised_temperature = temperature
+        supervised_temperature = best_temperature = temperature
+        patience_left = self.guard_patience
+        pending = False  # the chains hold rounds the guard has not accepted
         self.n_iter_ = 0
         self.termination_condition_ = "max_iter"
         while self.max_iter is None or self.n_iter_ < self.max_iter:
@@ -351,22 +361,37 @@ default="fixed"
                 break
             for chain in chains:
                 chain.fit()
-            score, new_temperature = self._validate_round(fold_chains, folds, labeled, codes)
+            score, temperature = self._validate_round(fold_chains, folds, labeled, codes)
             accepted = not self.guard or score.beats(best, margin=self.guard_margin)
-            note = "accepted" if accepted else (
-                f"rolled back: validation {score} does not beat {best} by "
-                f"{self.guard_margin:g} standard errors")
-            self.history_.append(round_record(self.n_iter_, record, score, new_temperature,
+            stop = not accepted and patience_left == 0
+            if accepted:
+                note = "accepted"
+                best, best_temperature, pending = score, temperature, False
+                saved = [chain.snapshot() for chain in chains]
+                patience_left = self.guard_patience
+            else:
+                pending = True
+                reason = (f"validation {score} does not beat {best} by "
+                          f"{self.guard_margin:g} standard errors")
+                if stop:
+                    note = f"rolled back to round {self._last_accepted_round()}: {reason}"
+                else:
+                    note = f"not accepted: {reason}; going on ({patience_left} more to try)"
+                    patience_left -= 1
+            self.history_.append(round_record(self.n_iter_, record, score, temperature,
                                                accepted, classes, note))
             if self.verbose:
                 print(f"round {self.n_iter_}: {note}", file=sys.stderr)
-            if not accepted:
-                for chain, state in zip(chains, saved, strict=True):
-                    chain.restore(state)
+            if stop:
                 self.termination_condition_ = "rolled_back"
                 break
-            best, temperature = score, new_temperature
-            saved = [chain.snapshot() for chain in chains]
+        if pending:
+            for chain, state in zip(chains, saved, strict=True):
+                chain.restore(state)
+            if not self.history_[-1]["note"].startswith("rolled back"):
+                self.history_[-1]["note"] += (
+                    f"; rolled back to round {self._last_accepted_round()}")
+        temperature = best_temperature
         self.estimator_ = final.model
         self.temperature_ = temperature if self.calibrate else 1.0
         self.validation_score_ = best
@@ -380,6 +405,9 @@ default="fixed"
         self.labeled_iter_ = np.where(codes >= 0, 0, -1)
         self.labeled_iter_[pool] = final.pseudo_round
         self._set_transduction(y, labels, classes)
+
+    def _last_accepted_round(self):
+        return max(entry["round"] for entry in self.history_ if entry["accepted"])
 
     def _label_folds(self, label_codes):
         return label_folds(label_codes, cv=self.cv, validation_size=self.validation_size,
@@ -501,6 +529,7 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         cv=5,
         validation_size=200,
         guard_margin=1.0,
+        guard_patience=0,
         random_state=None,
     ):
         super().__init__(
@@ -508,7 +537,7 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
             threshold_policy=threshold_policy, calibrate=calibrate, balanced=balanced,
             revisit=revisit, weight_by_confidence=weight_by_confidence, guard=guard, cv=cv,
             validation_size=validation_size, guard_margin=guard_margin,
-            random_state=random_state,
+            guard_patience=guard_patience, random_state=random_state,
         )
 
 
