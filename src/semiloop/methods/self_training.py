@@ -89,7 +89,7 @@ default="fixed"
         The fold split is repeated (with new shuffles, at most 5 times) until
         the guard has at least this many held-out predictions per round, so
         that a few labeled rows still give a steady validation signal.
-    guard_margin : float, default=1.0
+    guard_margin : float, default=1.5
         A round is accepted only if its validation accuracy is higher than the
         best so far and the paired per-row gain is at least this many standard
         errors; 0 accepts any strict gain.
@@ -194,7 +194,7 @@ default="fixed"
         guard=False,
         cv=5,
         validation_size=200,
-        guard_margin=1.0,
+        guard_margin=1.5,
         guard_patience=0,
         random_state=None,
     ):
@@ -528,7 +528,7 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         guard=True,
         cv=5,
         validation_size=200,
-        guard_margin=1.0,
+        guard_margin=1.5,
         guard_patience=0,
         random_state=None,
     ):
