@@ -1,9 +1,10 @@
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy.optimize import check_grad
 from sklearn.datasets import make_blobs, make_circles
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -172,6 +173,48 @@ def test_history_follows_the_annealing_schedule():
     assert model.coef_.shape == (1, 2) and model.intercept_.shape == (1,)
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         S3VM(max_iter=1).fit(X, _keep_labels(y, [0, 1, 100, 101]))
+
+
+def _with_marker(y_partial, names, marker):
+    """``y_partial`` (-1 = unlabeled) with classes renamed by ``names`` and ``marker`` for -1."""
+    labels = np.array(names, dtype=object)[y_partial]
+    labels[y_partial == -1] = marker
+    return labels
+
+
+UNLABELED_MARKERS = {
+    "nan in floats": lambda y: np.where(y == -1, np.nan, y.astype(float)),
+    "nan in a pandas column": lambda y: pd.Series(y, dtype=float).where(y != -1),
+    "None among strings": lambda y: _with_marker(y, ["cat", "dog"], None),
+    "empty string": lambda y: _with_marker(y, ["cat", "dog"], ""),
+    "string -1 among strings": lambda y: _with_marker(y, ["cat", "dog"], "-1"),
+    "int -1 among strings": lambda y: _with_marker(y, ["cat", "dog"], -1),
+    "None among ints": lambda y: _with_marker(y, [0, 1], None),
+}
+
+
+@pytest.mark.parametrize("marker", UNLABELED_MARKERS)
+def test_every_unlabeled_marker_gives_the_model_of_minus_one(marker):
+    X, y = _gap_blobs((60, 60))
+    y_partial = _keep_labels(y, [0, 1, 2, 60, 61, 62])
+    reference = S3VM(random_state=0).fit(X, y_partial)
+    model = S3VM(random_state=0).fit(X, UNLABELED_MARKERS[marker](y_partial))
+    names = {"cat": 0, "dog": 1} if model.classes_[0] == "cat" else {0: 0, 1: 1}
+    assert [names[c] for c in model.classes_] == reference.classes_.tolist() == [0, 1]
+    assert [names[c] for c in model.predict(X)] == reference.predict(X).tolist()
+    assert [names[c] for c in model.transduction_] == reference.transduction_.tolist()
+    np.testing.assert_array_equal(model.decision_function(X), reference.decision_function(X))
+    np.testing.assert_array_equal(model.predict_proba(X), reference.predict_proba(X))
+
+
+def test_column_vector_y_warns_and_length_mismatch_raises():
+    X, y = _gap_blobs((30, 30))
+    y_partial = _keep_labels(y, [0, 1, 30, 31])
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        model = S3VM().fit(X, y_partial[:, None])
+    assert model.predict(X).tolist() == S3VM().fit(X, y_partial).predict(X).tolist()
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        S3VM().fit(X, y_partial[:-1])
 
 
 def test_errors_name_the_problem():

@@ -5,6 +5,12 @@ and passes through a low-density region of the unlabeled rows. Following
 Gieseke et al., both hinge losses are replaced by smooth surrogates, so that
 the whole (non-convex) objective can be minimised by L-BFGS, and an annealing
 schedule raises the weight of the unlabeled term step by step.
+
+Underflow is harmless here: a loss term, a bump ``exp(-s f^2)``, a sigmoid or a
+probability that rounds to zero is the right value. The numerical kernels run
+under ``np.errstate(under="ignore")``, so code run with
+``np.seterr(all="raise")`` works; division, overflow and invalid operations keep
+the caller's setting.
 """
 
 import warnings
@@ -17,8 +23,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_approximation import Nystroem
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import check_consistent_length, check_random_state
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 from threadpoolctl import threadpool_limits
 
 from semiloop._compat import Interval, StrOptions, validate_data
@@ -219,20 +225,23 @@ class S3VM(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
-        """Fit on labeled and unlabeled rows (``y == -1``, None or empty = unlabeled).
+        """Fit on labeled and unlabeled rows.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
-            Class labels (numbers or strings) with unlabeled rows marked.
+            Class labels (numbers or strings). Unlabeled rows hold ``-1``,
+            NaN, None, an empty string, or ``"-1"`` among string labels.
 
         Returns
         -------
         self : S3VM
         """
         self._validate_params()
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
+        y = column_or_1d(y, warn=True)  # scikit-learn's y checks would reject NaN and None
+        check_consistent_length(X, y)
         codes, classes = encode_labels(y)
         check_labels(codes, classes)
         labeled, unlabeled = np.flatnonzero(codes >= 0), np.flatnonzero(codes < 0)
@@ -243,7 +252,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self.classes_ = classes
         self.feature_map_ = self._fit_feature_map(X, rng)
-        Z = X if self.feature_map_ is None else self.feature_map_.transform(X)
+        Z = self._transform(X)
         center = _column_mean(Z[unlabeled] if len(unlabeled) else Z)
         problems = self._binary_problems(Z, center, codes, labeled, unlabeled)
         with threadpool_limits(limits=1, user_api="blas"):
@@ -294,8 +303,17 @@ class S3VM(ClassifierMixin, BaseEstimator):
         if gamma == "scale":
             variance = _variance(X)
             gamma = 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
-        return Nystroem(gamma=gamma, n_components=min(self.n_components, X.shape[0]),
-                        random_state=rng).fit(X)
+        feature_map = Nystroem(gamma=gamma, n_components=min(self.n_components, X.shape[0]),
+                               random_state=rng)
+        with np.errstate(under="ignore"):  # exp(-gamma d^2) of far landmarks
+            return feature_map.fit(X)
+
+    def _transform(self, X):
+        """The feature map: ``X`` itself for the linear kernel, Nyström features for rbf."""
+        if self.feature_map_ is None:
+            return X
+        with np.errstate(under="ignore"):  # exp(-gamma d^2) of far landmarks
+            return self.feature_map_.transform(X)
 
     def _binary_problems(self, Z, center, codes, labeled, unlabeled):
         """One objective per binary problem: class 1 against 0, or each class against the rest."""
@@ -327,8 +345,9 @@ class S3VM(ClassifierMixin, BaseEstimator):
         (n, n_classes), one-vs-rest, otherwise."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        Z = X if self.feature_map_ is None else self.feature_map_.transform(X)
-        scores = np.asarray(Z @ self.coef_.T) + self.intercept_
+        Z = self._transform(X)
+        with np.errstate(under="ignore"):  # products of tiny features and weights
+            scores = np.asarray(Z @ self.coef_.T) + self.intercept_
         return scores.ravel() if len(self.classes_) == 2 else scores
 
     def predict(self, X):
@@ -343,7 +362,9 @@ class S3VM(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return softmax(_logits(self.decision_function(X)) / self.temperature_, axis=1)
+        logits = _logits(self.decision_function(X)) / self.temperature_
+        with np.errstate(under="ignore"):  # the exp of a far class's logit
+            return softmax(logits, axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -379,7 +400,8 @@ class _Objective:
     def forward(self, params):
         """``(w, b, f)``, with ``f`` the decision values of all training rows."""
         w = params[:-1] if self.balance is None else params
-        scores = np.asarray(self.Z @ w).ravel() - self.center @ w
+        with np.errstate(under="ignore"):  # products of tiny features and weights
+            scores = np.asarray(self.Z @ w).ravel() - self.center @ w
         if self.balance is None:
             b = params[-1]
         elif self.balance == "mean":
@@ -390,6 +412,10 @@ class _Objective:
 
     def __call__(self, params):
         w, _, f = self.forward(params)
+        with np.errstate(under="ignore"):  # losses, bumps and sigmoids of far rows round to 0
+            return self._value_and_gradient(w, f)
+
+    def _value_and_gradient(self, w, f):
         n_labeled = len(self.labeled)
         regularisation = 1.0 / (2.0 * self.C * n_labeled)
         margin = _SHARPNESS * (1.0 - self.targets * f[self.labeled])
@@ -407,7 +433,7 @@ class _Objective:
             share = expit(_SHARPNESS * f_unlabeled)
             sensitivity = share * (1.0 - share)
             if sensitivity.sum() > 0:
-                slope[self.unlabeled] -= slope.sum() * sensitivity / sensitivity.sum()
+                slope[self.unlabeled] -= slope.sum() * (sensitivity / sensitivity.sum())
         gradient = (np.asarray(self.Z.T @ slope).ravel() - self.center * slope.sum()
                     + 2.0 * regularisation * w)
         if self.balance is None:
@@ -416,19 +442,27 @@ class _Objective:
 
 
 def _share_bias(scores, ratio, start):
-    """The ``b`` with ``mean(sigmoid(g (scores + b))) == ratio``: Newton inside a bracket."""
+    """The ``b`` with ``mean(sigmoid(g (scores + b))) == ratio``: Newton inside a bracket.
+
+    A Newton step longer than the bracket (a flat sigmoid: every row far from
+    the boundary) is never divided out; the bracket is halved instead.
+    """
     low = -scores.max() - 40.0 / _SHARPNESS
     high = -scores.min() + 40.0 / _SHARPNESS
     bias = min(max(start, low), high)
     for _ in range(200):
-        share = expit(_SHARPNESS * (scores + bias))
+        with np.errstate(under="ignore"):  # sigmoids of far rows round to 0 or 1
+            share = expit(_SHARPNESS * (scores + bias))
+            slope = _SHARPNESS * np.mean(share * (1.0 - share))
         excess = share.mean() - ratio
         if excess > 0:
             high = bias
         else:
             low = bias
-        slope = _SHARPNESS * np.mean(share * (1.0 - share))
-        step = excess / slope if slope > 0 else np.inf
+        if abs(excess) >= slope * (high - low):
+            bias = 0.5 * (low + high)
+            continue
+        step = excess / slope
         if abs(step) <= 1e-12 * (1.0 + abs(bias)):
             break
         bias = bias - step if low < bias - step < high else 0.5 * (low + high)
@@ -436,8 +470,9 @@ def _share_bias(scores, ratio, start):
 
 
 def _solve(objective, start, max_iter):
-    return minimize(objective, start, jac=True, method="L-BFGS-B",
-                    options={**_LBFGS_OPTIONS, "maxiter": max_iter})
+    with np.errstate(under="ignore"):  # L-BFGS's own products of tiny steps
+        return minimize(objective, start, jac=True, method="L-BFGS-B",
+                        options={**_LBFGS_OPTIONS, "maxiter": max_iter})
 
 
 def _fit_temperature(logits, codes, *, bounds=(1e-2, 1e2)):
@@ -448,8 +483,9 @@ def _fit_temperature(logits, codes, *, bounds=(1e-2, 1e2)):
     targets[np.arange(len(codes)), codes] = (counts + 1.0) / (counts + n_classes)
 
     def cross_entropy(log_temperature):
-        return -np.mean(np.sum(targets * log_softmax(logits / np.exp(log_temperature), axis=1),
-                               axis=1))
+        with np.errstate(under="ignore"):  # the exp of a far class's logit
+            log_proba = log_softmax(logits / np.exp(log_temperature), axis=1)
+            return -np.mean(np.sum(targets * log_proba, axis=1))
 
     result = minimize_scalar(cross_entropy, bounds=np.log(bounds), method="bounded")
     return float(np.exp(result.x))
@@ -480,6 +516,7 @@ def _column_mean(Z):
 
 
 def _variance(X):
-    if hasattr(X, "toarray"):
-        return float(X.multiply(X).mean() - X.mean() ** 2)
-    return float(X.var())
+    with np.errstate(under="ignore"):  # squares of tiny deviations
+        if hasattr(X, "toarray"):
+            return float(X.multiply(X).mean() - X.mean() ** 2)
+        return float(X.var())
