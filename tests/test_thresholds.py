@@ -48,11 +48,12 @@ def test_flexmatch_floor_is_applied():
 def test_freematch_state_update_by_hand():
     state = update_adaptive_state(None, PROBA, momentum=0.75)
     mean_max = np.mean([0.95] * 4 + [0.96] * 2 + [0.4] * 3 + [0.5])
-    assert state[0] == pytest.approx(0.75 / 3 + 0.25 * mean_max)
-    assert np.allclose(state[1], 0.75 / 3 + 0.25 * PROBA.mean(axis=0))
+    assert state.global_threshold == pytest.approx(0.75 / 3 + 0.25 * mean_max)
+    assert np.allclose(state.class_means, 0.75 / 3 + 0.25 * PROBA.mean(axis=0))
     thresholds = adaptive_thresholds(state)
-    assert thresholds.max() == pytest.approx(state[0])
-    assert np.allclose(thresholds, state[1] / state[1].max() * state[0])
+    assert thresholds.max() == pytest.approx(state.global_threshold)
+    means = state.class_means
+    assert np.allclose(thresholds, means / means.max() * state.global_threshold)
 
 
 def test_adaptive_policy_carries_state_and_resets():
