@@ -28,7 +28,32 @@ class SemiloopError(ValueError):
 
     It subclasses :class:`ValueError` so that code written for scikit-learn,
     which expects ``ValueError`` on bad input, keeps working.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, then ``"; "`` and how to fix it.
+    options : dict, default=None
+        The Python options that the fix names, ``{name: value}``; the message
+        spells each as ``name=value`` (``nan_policy='impute'``). Front ends
+        such as the command line read it to name their own spelling instead.
+
+    Attributes
+    ----------
+    options : dict
+        A copy of ``options`` (empty when none were given).
+
+    Examples
+    --------
+    >>> error = SemiloopError("1 row has a missing value; pass nan_policy='impute'",
+    ...                       options={"nan_policy": "impute"})
+    >>> error.options
+    {'nan_policy': 'impute'}
     """
+
+    def __init__(self, *args, options=None):
+        super().__init__(*args)
+        self.options = dict(options or {})
 
 
 class DataError(SemiloopError):
@@ -44,4 +69,12 @@ class ModelFileError(SemiloopError):
 
 
 class SemiloopWarning(UserWarning):
-    """Legal but doubtful input or an outcome the user should know about."""
+    """Legal but doubtful input or an outcome the user should know about.
+
+    Like :class:`SemiloopError`, it may carry the Python ``options`` that its
+    message names, so that front ends can name their own spelling.
+    """
+
+    def __init__(self, *args, options=None):
+        super().__init__(*args)
+        self.options = dict(options or {})

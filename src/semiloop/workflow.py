@@ -22,8 +22,9 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from semiloop.base_models import make_base_model
-from semiloop.data import TableEncoder, load_dataset
+from semiloop.data import load_dataset
 from semiloop.errors import SemiloopError
+from semiloop.features import TableEncoder
 from semiloop.methods.guarded import GuardedClassifier
 from semiloop.methods.self_training import SafeSelfTrainingClassifier
 
@@ -74,7 +75,8 @@ def build_pipeline(model="logreg", *, method="self-training", nan_policy="error"
                    random_state=0, **options):
     """Table encoder followed by :func:`make_method` (the step named ``"ssl"``)."""
     step = make_method(method, model, random_state=random_state, **options)
-    return Pipeline([("encode", TableEncoder(nan_policy=nan_policy)), ("ssl", step)])
+    return Pipeline([("encode", TableEncoder(nan_policy=nan_policy, random_state=random_state)),
+                     ("ssl", step)])
 
 
 def make_method(method="self-training", model="logreg", *, random_state=0, **options):
@@ -105,9 +107,9 @@ def _method_model(method, random_state):
     from sklearn.preprocessing import StandardScaler
 
     if method == "graph":
-        from semiloop.methods.graph import LabelSpreading
+        from semiloop.methods.graph_sparse import SparseLabelSpreading
 
-        model = LabelSpreading(recommended=True, n_neighbors=10, random_state=random_state)
+        model = SparseLabelSpreading(n_neighbors=10, random_state=random_state)
     else:
         from semiloop.methods.s3vm import S3VM
 

@@ -33,7 +33,7 @@ class Dataset:
     ----------
     features : pandas.DataFrame
         The raw feature columns, one row per sample (see
-        :class:`~semiloop.data.TableEncoder` to turn them into numbers).
+        :class:`~semiloop.features.TableEncoder` to turn them into numbers).
     y : ndarray of int64, shape (n_samples,)
         Index into ``classes`` for labeled rows, ``-1`` for unlabeled ones.
     classes : ndarray

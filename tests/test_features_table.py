@@ -1,4 +1,4 @@
-"""TableEncoder: numeric pass-through, one-hot categories, missing values, column checks."""
+"""TableEncoder: pass-through, one-hot, missing values, column checks (roles: see _roles)."""
 
 import numpy as np
 import pandas as pd
@@ -7,8 +7,9 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from semiloop.data import TableEncoder, load_dataset
+from semiloop.data import load_dataset
 from semiloop.errors import DataError, FeatureMismatchError
+from semiloop.features import TableEncoder
 
 
 @pytest.fixture
@@ -81,6 +82,7 @@ def test_nan_or_inf_in_features_is_an_error(frame, bad):
     message = str(error.value)
     assert "['size', 'weight']" in message
     assert "nan_policy='impute'" in message
+    assert error.value.options == {"nan_policy": "impute"}
 
 
 def test_nan_at_prediction_is_an_error_too(frame):
@@ -125,7 +127,9 @@ def test_arrays_get_x_column_names():
 
 def test_is_a_scikit_learn_transformer(frame):
     encoder = TableEncoder(nan_policy="impute")
-    assert clone(encoder).get_params() == {"nan_policy": "impute"}
+    assert clone(encoder).get_params() == {"nan_policy": "impute", "roles": None,
+                                           "random_state": 0, "text": "tfidf",
+                                           "text_components": 100}
     model = make_pipeline(TableEncoder(), LogisticRegression()).fit(frame, [0, 1, 0, 1])
     assert model.predict(frame).shape == (4,)
 
