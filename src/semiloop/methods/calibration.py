@@ -5,6 +5,11 @@ Temperature scaling (Guo et al., ICML 2017) divides the logits by one scalar
 that gives probabilities rather than logits (a random forest), the logits are
 the log-probabilities, clipped away from zero.
 
+Underflow is harmless here (the exp of a far class's logit rounds to zero), so
+the softmax runs under ``np.errstate(under="ignore")``: code run with
+``np.seterr(all="raise")`` works, and division, overflow and invalid operations
+keep the caller's setting.
+
 Examples
 --------
 >>> import numpy as np
@@ -51,7 +56,8 @@ def fit_temperature(proba, y, *, bounds=(0.05, 20.0)):
     rows = np.arange(len(y))
 
     def negative_log_likelihood(log_temperature):
-        return -log_softmax(logits / np.exp(log_temperature), axis=1)[rows, y].mean()
+        with np.errstate(under="ignore"):  # the exp of a far class's logit
+            return -log_softmax(logits / np.exp(log_temperature), axis=1)[rows, y].mean()
 
     result = minimize_scalar(
         negative_log_likelihood,
@@ -66,7 +72,8 @@ def apply_temperature(proba, temperature):
     """Rescale class probabilities with a fitted temperature (argmax unchanged)."""
     if temperature == 1.0:
         return np.asarray(proba, dtype=float)
-    return softmax(_logits(proba) / temperature, axis=1)
+    with np.errstate(under="ignore"):  # the exp of a far class's logit
+        return softmax(_logits(proba) / temperature, axis=1)
 
 
 def expected_calibration_error(y, proba, *, n_bins=15):
