@@ -7,10 +7,15 @@ from sklearn import semi_supervised
 from sklearn.datasets import load_iris, make_blobs
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from semiloop import LabelPropagation, LabelSpreading
-from semiloop.errors import DataError, SemiloopError
+from semiloop import (
+    LabelPropagation,
+    LabelSpreading,
+    SparseLabelPropagation,
+    SparseLabelSpreading,
+)
+from semiloop.errors import DataError, SemiloopError, SemiloopWarning
 from semiloop.methods._alpha_selection import held_out_folds
-from semiloop.methods.graph import _class_mass_normalize
+from semiloop.methods.graph_base import _class_mass_normalize
 from semiloop.methods.knn_graph import knn_affinity, normalize_symmetric
 from semiloop.methods.neighbors import NeighborIndex, faiss_available
 from semiloop.methods.sparse_solve import conjugate_gradient
@@ -46,7 +51,7 @@ def test_scikit_learn_parameters_give_scikit_learn_results(ours, theirs, params)
     np.testing.assert_allclose(mine.predict_proba(rows), reference.predict_proba(rows))
 
 
-def test_recommended_graph_is_symmetric_weighted_and_has_no_self_loops():
+def test_sparse_graph_is_symmetric_weighted_and_has_no_self_loops():
     X = np.array([[0.0], [1.0], [3.0], [7.0]])
     distances, indices = NeighborIndex("exact").fit(X).self_neighbors(1)
     assert indices.ravel().tolist() == [1, 0, 1, 2]      # 3 chooses 2; 2 does not choose 3
@@ -80,7 +85,7 @@ def test_block_conjugate_gradient_matches_a_direct_solve_per_column():
 def test_spreading_solves_the_closed_form_of_zhou_et_al():
     X, y = make_blobs(60, centers=3, cluster_std=1.5, random_state=1)
     y_partial = _partial(y, 0.2)
-    model = LabelSpreading(recommended=True, n_neighbors=6, alpha=0.9, tol=1e-10,
+    model = SparseLabelSpreading(n_neighbors=6, alpha=0.9, tol=1e-10,
                            class_balance=None).fit(X, y_partial)
     distances, indices = NeighborIndex("exact").fit(X).self_neighbors(6)
     S = normalize_symmetric(knn_affinity(distances, indices)).toarray().astype(float)
@@ -94,7 +99,7 @@ def test_spreading_solves_the_closed_form_of_zhou_et_al():
 def test_propagation_solves_the_harmonic_system_of_zhu_et_al():
     X, y = make_blobs(50, centers=2, cluster_std=2.0, random_state=3)
     y_partial = _partial(y, 0.2)
-    model = LabelPropagation(recommended=True, n_neighbors=5, tol=1e-10,
+    model = SparseLabelPropagation(n_neighbors=5, tol=1e-10,
                              class_balance=None).fit(X, y_partial)
     distances, indices = NeighborIndex("exact").fit(X).self_neighbors(5)
     W = knn_affinity(distances, indices).toarray().astype(float)
@@ -118,7 +123,7 @@ def test_class_mass_normalisation_gives_each_class_its_labeled_share():
     np.testing.assert_allclose(mass / mass.sum(), [0.75, 0.25])
 
 
-def test_recommended_spreading_beats_scikit_learn_on_clustered_data():
+def test_sparse_spreading_beats_scikit_learn_on_clustered_data():
     # Suite 3's data at a small size: 50 Gaussian sub-clusters, 10 classes.
     rng = np.random.default_rng(0)
     centers = rng.normal(0, 1, (50, 64))
@@ -127,7 +132,7 @@ def test_recommended_spreading_beats_scikit_learn_on_clustered_data():
     X = centers[component] + rng.normal(0, 1.5, (6000, 64))
     y_partial = np.where(rng.random(6000) < 0.03, y, -1)
     unlabeled = y_partial < 0
-    ours = LabelSpreading(recommended=True, n_neighbors=10).fit(X, y_partial)
+    ours = SparseLabelSpreading(n_neighbors=10).fit(X, y_partial)
     theirs = semi_supervised.LabelSpreading(kernel="knn", n_neighbors=10).fit(X, y_partial)
     accuracy = lambda model: (model.transduction_[unlabeled] == y[unlabeled]).mean()  # noqa: E731
     assert accuracy(ours) > accuracy(theirs) + 0.05, (accuracy(ours), accuracy(theirs))
@@ -145,8 +150,9 @@ def _suite_like(n, share, seed=0):
 def test_alpha_is_chosen_on_held_out_labels_where_0_99_bleeds_across_classes():
     X, y, y_partial = _suite_like(6000, 0.03)
     unlabeled = y_partial < 0
-    auto = LabelSpreading(recommended=True, n_neighbors=10).fit(X, y_partial)
-    fixed = LabelSpreading(recommended=True, n_neighbors=10, alpha=0.99).fit(X, y_partial)
+    # One unit of seed mass per labeled row, where α = 0.99 bleeds the most.
+    auto = SparseLabelSpreading(n_neighbors=10, class_balance=None).fit(X, y_partial)
+    fixed = SparseLabelSpreading(n_neighbors=10, alpha=0.99, class_balance=None).fit(X, y_partial)
     assert set(auto.alpha_scores_) == {0.5, 0.9, 0.99}
     assert auto.alpha_ == max(auto.alpha_scores_, key=auto.alpha_scores_.get) != 0.99
     accuracy = lambda model: (model.transduction_[unlabeled] == y[unlabeled]).mean()  # noqa: E731
@@ -156,7 +162,7 @@ def test_alpha_is_chosen_on_held_out_labels_where_0_99_bleeds_across_classes():
 
 def test_alpha_ties_go_to_the_larger_alpha():
     X, y = make_blobs(300, centers=[[-10, 0], [10, 0]], cluster_std=0.5, random_state=0)
-    model = LabelSpreading(recommended=True).fit(X, _partial(y, 0.1))
+    model = SparseLabelSpreading().fit(X, _partial(y, 0.1))
     assert set(model.alpha_scores_.values()) == {1.0}
     assert model.alpha_ == 0.99
 
@@ -175,15 +181,17 @@ def test_held_out_folds_cover_the_labels_or_hold_out_a_third():
     assert sorted(np.concatenate(held_out_folds(singles))) == [0, 1, 2, 3]
 
 
-def test_alpha_auto_needs_the_recommended_configuration():
-    with pytest.raises(SemiloopError, match="needs recommended=True"):
+def test_the_drop_in_takes_only_scikit_learns_parameters():
+    with pytest.raises(ValueError, match="'alpha' parameter"):
         LabelSpreading(alpha="auto").fit(IRIS_X, IRIS_PARTIAL)
+    with pytest.raises(TypeError, match="recommended"):
+        LabelSpreading(recommended=True)
 
 
 def test_human_labels_survive_in_transduction():
     X = np.r_[np.zeros((5, 1)), np.ones((5, 1))]
     y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, -1])          # row 4 disagrees with its cluster
-    model = LabelSpreading(recommended=True, n_neighbors=3).fit(X, y)
+    model = SparseLabelSpreading(n_neighbors=3).fit(X, y)
     assert model.transduction_[4] == 1
     assert model.label_distributions_[4].argmax() == 0    # the graph itself disagrees
 
@@ -192,7 +200,7 @@ def test_out_of_sample_prediction_follows_training_neighbours():
     X = np.r_[np.linspace(0, 1, 20), np.linspace(5, 6, 20)][:, None]
     y = np.full(40, -1)
     y[[0, 39]] = [1, 2]
-    model = LabelSpreading(recommended=True, n_neighbors=4).fit(X, y)
+    model = SparseLabelSpreading(n_neighbors=4).fit(X, y)
     assert model.predict(np.array([[0.5], [5.5], [-3.0], [9.0]])).tolist() == [1, 2, 1, 2]
     proba = model.predict_proba(np.array([[0.5], [3.0]]))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
@@ -201,7 +209,7 @@ def test_out_of_sample_prediction_follows_training_neighbours():
 def test_string_labels_with_none_as_unlabeled():
     X = np.r_[np.zeros((4, 1)), np.full((4, 1), 3.0)]
     y = np.array(["cat", None, None, None, None, "", None, "dog"], dtype=object)
-    model = LabelSpreading(recommended=True, n_neighbors=2).fit(X, y)
+    model = SparseLabelSpreading(n_neighbors=2).fit(X, y)
     assert model.classes_.tolist() == ["cat", "dog"]
     assert model.transduction_.tolist() == ["cat"] * 4 + ["dog"] * 4
 
@@ -209,8 +217,8 @@ def test_string_labels_with_none_as_unlabeled():
 def test_unreached_points_get_the_labeled_class_shares():
     X = np.array([[0.0], [0.1], [0.2], [0.3], [100.0], [100.1]])
     y = np.array([0, 1, 1, -1, -1, -1])
-    model = LabelPropagation(recommended=True, n_neighbors=1, class_balance=None,
-                             edge_weights="connectivity").fit(X, y)
+    with pytest.warns(SemiloopWarning, match="2 of 6 rows are reached by no label"):
+        model = SparseLabelPropagation(n_neighbors=1, edge_weights="connectivity").fit(X, y)
     assert model.n_unreached_ == 2
     np.testing.assert_allclose(model.label_distributions_[4], [1 / 3, 2 / 3])
 
@@ -218,11 +226,11 @@ def test_unreached_points_get_the_labeled_class_shares():
 def test_errors_name_the_problem_and_the_fix():
     X = np.zeros((4, 2))
     with pytest.raises(DataError, match="no labeled rows"):
-        LabelSpreading(recommended=True).fit(X, [-1, -1, -1, -1])
+        SparseLabelSpreading().fit(X, [-1, -1, -1, -1])
     with pytest.raises(DataError, match="only one class"):
-        LabelSpreading(recommended=True).fit(X, [0, 0, -1, -1])
+        SparseLabelSpreading().fit(X, [0, 0, -1, -1])
     with pytest.raises(ValueError, match="'neighbors' parameter"):
-        LabelSpreading(recommended=True, neighbors="annoy").fit(X, [0, 1, -1, -1])
+        SparseLabelSpreading(neighbors="annoy").fit(X, [0, 1, -1, -1])
     with pytest.raises(SemiloopError, match="use one of"):
         NeighborIndex("annoy")
 
@@ -230,8 +238,8 @@ def test_errors_name_the_problem_and_the_fix():
 def test_same_seed_same_result():
     X, y = make_blobs(400, centers=4, random_state=0)
     y_partial = _partial(y, 0.05)
-    first = LabelSpreading(recommended=True, random_state=3).fit(X, y_partial)
-    second = LabelSpreading(recommended=True, random_state=3).fit(X, y_partial)
+    first = SparseLabelSpreading(random_state=3).fit(X, y_partial)
+    second = SparseLabelSpreading(random_state=3).fit(X, y_partial)
     np.testing.assert_array_equal(first.label_distributions_, second.label_distributions_)
 
 
@@ -242,14 +250,21 @@ def test_faiss_graph_agrees_with_exact_search_on_clustered_data():
     component = rng.integers(0, 10, 5000)
     X = (centers[component] + rng.normal(0, 1, (5000, 8))).astype("float32")
     y_partial = np.where(rng.random(5000) < 0.02, component, -1)
-    exact = LabelSpreading(recommended=True, neighbors="exact", n_neighbors=10).fit(X, y_partial)
-    approx = LabelSpreading(recommended=True, neighbors="faiss", n_neighbors=10).fit(X, y_partial)
+    exact = SparseLabelSpreading(neighbors="exact", n_neighbors=10).fit(X, y_partial)
+    approx = SparseLabelSpreading(neighbors="faiss", n_neighbors=10).fit(X, y_partial)
     assert (exact.transduction_ == approx.transduction_).mean() > 0.98
     restored = __import__("pickle").loads(__import__("pickle").dumps(approx))
     np.testing.assert_array_equal(restored.predict(X[:50]), approx.predict(X[:50]))
 
 
+SPARSE_FAILURES = {
+    "check_classifiers_classes": (
+        "the check trains on the classes [-1, 1]; -1 means unlabeled in the semi-supervised "
+        "contract (scikit-learn exempts its own LabelSpreading and LabelPropagation by name)"
+    ),
+}
 PROPAGATION_FAILURES = {
+    **SPARSE_FAILURES,
     "check_non_transformer_estimators_n_iter": (
         "the check labels every row, so the harmonic system for the unlabeled rows is empty "
         "and no solver iteration runs: n_iter_ is 0"
@@ -258,11 +273,10 @@ PROPAGATION_FAILURES = {
 
 
 @parametrize_with_checks(
-    [LabelSpreading(), LabelPropagation(), LabelSpreading(recommended=True),
-     LabelPropagation(recommended=True)],
+    [LabelSpreading(), LabelPropagation(), SparseLabelSpreading(), SparseLabelPropagation()],
     expected_failed_checks=lambda estimator: (
-        PROPAGATION_FAILURES
-        if isinstance(estimator, LabelPropagation) and estimator.recommended else {}),
+        PROPAGATION_FAILURES if isinstance(estimator, SparseLabelPropagation)
+        else SPARSE_FAILURES if isinstance(estimator, SparseLabelSpreading) else {}),
 )
 def test_scikit_learn_contract(estimator, check):
     check(estimator)

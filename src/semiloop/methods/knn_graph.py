@@ -64,12 +64,15 @@ def knn_affinity(distances, indices, *, weights="rbf", bandwidth=None):
     cols = indices.ravel()
     if weights == "rbf":
         scale = default_bandwidth(distances) if bandwidth is None else float(bandwidth)
-        values = np.exp(-(distances.astype(np.float64).ravel() ** 2) / scale)
+        with np.errstate(under="ignore"):
+            values = np.exp(-(distances.astype(np.float64).ravel() ** 2) / scale)
     elif weights == "connectivity":
         values = np.ones(len(cols))
     else:
         raise ValueError(f"weights={weights!r}; use one of {EDGE_WEIGHTS}")
-    keep = (cols >= 0) & (cols != rows) & (values > 0)
+    # Weights that would be subnormal in float32 are dropped: they carry no
+    # precision, and degrees made of them break the normalised graph.
+    keep = (cols >= 0) & (cols != rows) & (values >= np.finfo(np.float32).tiny)
     directed = sparse.csr_array(
         (values[keep].astype(np.float32), (rows[keep], cols[keep])),
         shape=(n_points, n_points))

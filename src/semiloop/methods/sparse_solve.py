@@ -78,10 +78,11 @@ def conjugate_gradient(matmul, B, *, tol=1e-4, max_iter=1000, X0=None):
     Returns
     -------
     X : ndarray like ``B``
+        Each column's iterate with the smallest residual.
     n_iter : int
         Iterations run.
     relative_residual : ndarray of shape (m,)
-        ``‖B − A X‖ / ‖B‖`` per column at the end (from the recurrence).
+        ``‖B − A X‖ / ‖B‖`` per column of ``X`` (from the recurrence).
     """
     B = np.asarray(B)
     X = np.zeros_like(B) if X0 is None else np.array(X0, dtype=B.dtype)
@@ -90,6 +91,9 @@ def conjugate_gradient(matmul, B, *, tol=1e-4, max_iter=1000, X0=None):
     rhs_norm = np.linalg.norm(B, axis=0).astype(np.float64)
     rhs_norm[rhs_norm == 0] = 1.0
     rho = np.einsum("ij,ij->j", R, R, dtype=np.float64)
+    # In finite precision CG can diverge on a nearly singular system (parts of
+    # a graph joined by tiny weights); the best iterate of each column is kept.
+    best, best_rho = X.copy(), rho.copy()
     n_iter = 0
     while n_iter < max_iter:
         if np.all(np.sqrt(rho) <= tol * rhs_norm):
@@ -105,4 +109,7 @@ def conjugate_gradient(matmul, B, *, tol=1e-4, max_iter=1000, X0=None):
         P += R
         rho = rho_next
         n_iter += 1
-    return X, n_iter, np.sqrt(rho) / rhs_norm
+        improved = rho <= best_rho
+        best[:, improved] = X[:, improved]
+        best_rho = np.where(improved, rho, best_rho)
+    return best, n_iter, np.sqrt(best_rho) / rhs_norm

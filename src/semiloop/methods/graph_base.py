@@ -1,0 +1,244 @@
+"""What semiloop's sparse graph methods share: the graph, the seeds, the reach, induction.
+
+They fix what scikit-learn's graph methods get wrong, and scale:
+
+- the kNN graph is symmetric (an edge when either point chose the other),
+  weighted by an rbf of the distance with a bandwidth set from the data, and
+  has no self-loops (scikit-learn's is one-directional, unweighted and counts
+  each point as its own neighbour);
+- spreading solves ``(I - αS) F = (1 - α) Y`` with conjugate gradients
+  (Iscen et al. 2019), α chosen among 0.5, 0.9 and 0.99 on labels held out
+  from the graph; propagation solves the harmonic system of Zhu et al. (2003);
+- each class gets one unit of seed mass, so that the class with the most
+  labels does not flood the others;
+- every row connected to a label gets one (:mod:`semiloop.methods.graph_reach`),
+  and rows in parts of the graph without a label are counted and reported;
+- neighbours come from faiss's inverted-file index above 20,000 points, and
+  new points are predicted through their neighbours in the training graph
+  (Delalleau et al. 2005).
+
+:class:`SparseLabelSpreading` and :class:`SparseLabelPropagation` (in
+:mod:`semiloop.methods.graph_sparse`) share :class:`_SparseGraphClassifier`
+and differ only in ``_solve``.
+"""
+
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from semiloop._compat import Interval, StrOptions, validate_data
+from semiloop.data.labels import check_labels, encode_labels
+from semiloop.errors import SemiloopError
+from semiloop.methods.graph_reach import (
+    extend_breadth_first,
+    labeled_components,
+    row_normalize,
+    warn_unreached,
+)
+from semiloop.methods.knn_graph import (
+    EDGE_WEIGHTS,
+    default_bandwidth,
+    knn_affinity,
+    normalize_symmetric,
+)
+from semiloop.methods.neighbors import BACKENDS, NeighborIndex
+
+__all__ = ["DENSE_KERNEL_LIMIT", "SELECTION_TOL"]
+
+# Above this many points the exact rbf kernel's n×n matrix is refused.
+DENSE_KERNEL_LIMIT = 20_000
+# Relative residual of the solves that choose α.
+SELECTION_TOL = 1e-2
+
+
+class _SparseGraphClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
+    """The graph, the seeds, the reach of the labels and induction; ``_solve`` varies."""
+
+    _parameter_constraints: dict = {
+        "kernel": [StrOptions({"knn", "rbf"}), callable],
+        "n_neighbors": [Interval(Integral, 0, None, closed="neither")],
+        "gamma": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 0, None, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "class_balance": [StrOptions({"seeds", "mass"}), None],
+        "edge_weights": [StrOptions(set(EDGE_WEIGHTS))],
+        "neighbors": [StrOptions(set(BACKENDS))],
+        "n_probe": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
+        "random_state": ["random_state"],
+    }
+
+    @abstractmethod
+    def _solve(self, W, S, seeds_for, codes):
+        """Class scores of every row: ``(scores, n_iter, relative_residual per class)``."""
+
+    def fit(self, X, y):
+        """Fit on labeled and unlabeled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels; ``-1``, NaN, None, an empty string and ``'-1'`` mark
+            unlabeled rows.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        with np.errstate(under="ignore"):
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
+        codes, self.classes_ = encode_labels(column_or_1d(y, warn=True))
+        X, codes = validate_data(self, X, codes, dtype=[np.float64, np.float32],
+                                 ensure_min_samples=2)
+        check_labels(codes, self.classes_, warn_single=False)
+        self.X_ = X
+        labeled = codes >= 0
+        n_classes = len(self.classes_)
+        self.class_prior_ = np.bincount(codes[labeled], minlength=n_classes) / labeled.sum()
+
+        W = self._build_graph()
+        S = normalize_symmetric(W)
+        if S.shape[0] > DENSE_KERNEL_LIMIT:
+            S = S.astype(np.float32)
+
+        def seeds_for(hidden_rows=()):
+            kept = labeled.copy()
+            kept[np.asarray(hidden_rows, dtype=int)] = False
+            seeds = np.zeros((len(X), n_classes), dtype=S.dtype)
+            seeds[np.flatnonzero(kept), codes[kept]] = 1.0
+            if self.class_balance == "seeds":
+                # One unit of seed mass per class: with α near 1 the solution is
+                # dominated by a stationary part proportional to each class's
+                # seed mass, which rescaling the result afterwards cannot undo.
+                seeds /= np.maximum(seeds.sum(axis=0), 1.0)
+            return seeds
+
+        scores, self.n_iter_, residual = self._solve(W, S, seeds_for, codes)
+        self.relative_residual_ = float(residual.max()) if len(residual) else 0.0
+        if self.relative_residual_ > self.tol:
+            warnings.warn(
+                f"max_iter={self.max_iter} was reached before the solver converged "
+                f"(relative residual {self.relative_residual_:.2g} > tol {self.tol}); "
+                f"raise max_iter, or, if it is far above tol, scale the features or use "
+                f"kernel='knn' (parts of the graph joined only by tiny weights make the "
+                f"system nearly singular)", ConvergenceWarning, stacklevel=3)
+        scores = np.maximum(np.asarray(scores, dtype=np.float64), 0.0)
+        if self.class_balance == "mass":
+            scores = _class_mass_normalize(scores, ~labeled, self.class_prior_)
+        reachable = labeled_components(W, labeled)
+        scores, self.n_extended_ = extend_breadth_first(W, scores, reachable)
+        self.label_distributions_, unreached = row_normalize(scores, self.class_prior_)
+        self.n_unreached_ = int(unreached.sum())
+        fix = (f"Raise n_neighbors (now {self.n_neighbors})" if self.kernel == "knn" else
+               f"Lower gamma (now {self.gamma}) or scale the features" if self.kernel == "rbf"
+               else "Change the kernel so that it joins those rows to labeled ones")
+        warn_unreached(self.n_unreached_, len(X), fix, stacklevel=4)
+        transduction = self.label_distributions_.argmax(axis=1)
+        transduction[labeled] = codes[labeled]
+        self.transduction_ = self.classes_[transduction]
+        return self
+
+    def _build_graph(self):
+        """The affinity graph ``W`` of the rows ``X_``: sparse, symmetric, no self-loops."""
+        X = self.X_
+        if self.kernel == "knn":
+            self.neighbor_index_ = NeighborIndex(
+                self.neighbors, n_probe=self.n_probe, random_state=self.random_state,
+                n_jobs=self.n_jobs).fit(X)
+            distances, indices = self.neighbor_index_.self_neighbors(self.n_neighbors)
+            self.bandwidth_ = default_bandwidth(distances) if self.edge_weights == "rbf" else None
+            return knn_affinity(distances, indices, weights=self.edge_weights,
+                                bandwidth=self.bandwidth_)
+        W = self._kernel(X, X)
+        W.setdiag(0.0)
+        W.eliminate_zeros()
+        return W
+
+    def _kernel(self, X, Y):
+        """``kernel="rbf"`` or the callable kernel between rows of ``X`` and ``Y``, as CSR."""
+        if self.kernel == "rbf":
+            if max(len(X), len(Y)) > DENSE_KERNEL_LIMIT:
+                raise SemiloopError(
+                    f"kernel='rbf' builds a dense {len(X)}×{len(Y)} matrix; use "
+                    f"kernel='knn' above {DENSE_KERNEL_LIMIT} points")
+            weights = rbf_kernel(X, Y, gamma=self.gamma)
+        else:
+            weights = self.kernel(X, Y)
+        weights = sparse.csr_array(weights if sparse.issparse(weights)
+                                   else np.asarray(weights, dtype=np.float64), dtype=np.float64)
+        # Subnormal weights carry a few bits at most: normalising by degrees
+        # made of them gives S an eigenvalue above 1 and the solver diverges.
+        weights.data[weights.data < np.finfo(np.float64).tiny] = 0.0
+        weights.eliminate_zeros()
+        return weights
+
+    def _out_of_sample_weights(self, X):
+        """Weights from new points to training points, as in the training graph."""
+        if self.kernel != "knn":
+            return self._kernel(X, self.X_)
+        distances, indices = self.neighbor_index_.query(X, self.n_neighbors)
+        if self.bandwidth_ is None:
+            values = np.ones(indices.shape)
+        else:
+            # Shifting by the nearest distance leaves the normalised weights as
+            # they are but keeps far-away points from underflowing to zero.
+            squared = distances.astype(np.float64) ** 2
+            values = np.exp(-(squared - squared[:, :1]) / self.bandwidth_)
+        values[indices < 0] = 0.0
+        rows = np.repeat(np.arange(len(X)), indices.shape[1])
+        return sparse.csr_array((values.ravel(), (rows, np.maximum(indices, 0).ravel())),
+                                shape=(len(X), len(self.X_)))
+
+    def predict_proba(self, X):
+        """Class probabilities of new points from their neighbours' label distributions.
+
+        Points with no weight to any training point get ``class_prior_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        with np.errstate(under="ignore"):
+            weights = self._out_of_sample_weights(X)
+            return row_normalize(np.asarray(weights @ self.label_distributions_),
+                                 self.class_prior_)[0]
+
+    def predict(self, X):
+        """Most probable class of each new point.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+
+def _class_mass_normalize(scores, unlabeled, prior):
+    """Scale each class column so its unlabeled mass is proportional to ``prior``."""
+    mass = scores[unlabeled].sum(axis=0)
+    scale = np.divide(prior, mass, out=np.ones_like(prior), where=mass > 0)
+    scaled = scores.copy()
+    scaled[unlabeled] *= scale
+    return scaled
