@@ -382,7 +382,9 @@ def update_flexmatch_state(proba, state, indices, *, threshold=0.95):
     return FlexMatchState(label, stamp, step)
 
 
-def flexmatch_thresholds(state, n_classes, *, threshold=0.95, warmup=True, mapping="convex"):
+def flexmatch_thresholds(
+    state, n_classes, *, threshold=0.95, warmup=True, mapping="convex", like=None
+):
     """FlexMatch's per-class thresholds from its state (Zhang et al., NeurIPS 2021, Sec. 3).
 
     Parameters
@@ -396,6 +398,9 @@ def flexmatch_thresholds(state, n_classes, *, threshold=0.95, warmup=True, mappi
         normaliser, so thresholds rise from zero as the model learns.
     mapping : {'convex', 'linear'}, default='convex'
         ``M(x) = x / (2 - x)`` (the paper's choice) or ``M(x) = x``.
+    like : array, optional
+        The thresholds take its floating dtype; by default float64 for numpy
+        and torch's default dtype for tensors.
 
     Returns
     -------
@@ -425,6 +430,8 @@ def flexmatch_thresholds(state, n_classes, *, threshold=0.95, warmup=True, mappi
         sigma = selected.bincount(minlength=n_classes) * 1.0
     else:
         sigma = np.bincount(selected, minlength=n_classes) * 1.0
+    if like is not None:
+        sigma = _cast(sigma, like)
     normaliser = sigma.max()
     if warmup:
         unselected = label.shape[0] - sigma.sum()
@@ -436,7 +443,7 @@ def flexmatch_thresholds(state, n_classes, *, threshold=0.95, warmup=True, mappi
 def flexmatch_mask(proba, state, *, threshold=0.95, warmup=True, mapping="convex"):
     """``1.0`` where a row's confidence reaches its predicted class's FlexMatch threshold."""
     thresholds = flexmatch_thresholds(
-        state, proba.shape[-1], threshold=threshold, warmup=warmup, mapping=mapping)
+        state, proba.shape[-1], threshold=threshold, warmup=warmup, mapping=mapping, like=proba)
     return _class_mask(proba, thresholds)
 
 
@@ -631,7 +638,7 @@ def class_conditional_thresholds(proba, threshold, *, warmup=True):
     rows = _namespace(proba).arange(n_rows)
     state = update_flexmatch_state(
         proba, init_flexmatch_state(n_rows, like=proba), _indices(rows, proba), threshold=threshold)
-    return flexmatch_thresholds(state, n_classes, threshold=threshold, warmup=warmup)
+    return flexmatch_thresholds(state, n_classes, threshold=threshold, warmup=warmup, like=proba)
 
 
 def update_adaptive_state(state, proba, momentum):
