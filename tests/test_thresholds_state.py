@@ -68,6 +68,8 @@ def test_flexmatch_updates_only_the_given_confident_rows():
     assert state.selected_label.tolist() == [-1, -1, 0, -1, 0, -1]
     assert state.selected_step.tolist() == [-1, -1, 2, -1, 1, -1]
     assert int(state.step) == 2
+    with pytest.raises(SemiloopError, match=r"indices has shape \(1,\) but proba has 2 rows"):
+        update_flexmatch_state(np.array([[0.6, 0.4], [0.99, 0.01]]), state, [4])
 
 
 def test_flexmatch_step_masks_with_the_state_before_the_batch():

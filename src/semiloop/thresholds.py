@@ -373,8 +373,14 @@ def update_flexmatch_state(proba, state, indices, *, threshold=0.95):
     """
     _check_same_kind(proba, state)
     confidence, prediction = _confidence_and_prediction(proba)
+    indices = _indices(indices, proba)
+    if indices.shape != confidence.shape:
+        raise SemiloopError(
+            f"indices has shape {tuple(indices.shape)} but proba has {confidence.shape[0]} "
+            "rows; pass one position in the unlabeled set per row of proba"
+        )
     confident = confidence > threshold
-    rows = _indices(indices, proba)[confident]
+    rows = indices[confident]
     step = state.step + 1
     label, stamp = _copy(state.selected_label), _copy(state.selected_step)
     label[rows] = prediction[confident]
