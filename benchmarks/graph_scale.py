@@ -14,7 +14,7 @@ does not count in any method's memory.
 
 Methods, each fit in a fresh subprocess with 2 BLAS/OpenMP threads, one at a time:
 
-- ``semiloop``: ``semiloop.LabelSpreading(recommended=True, n_neighbors=10, n_jobs=2)``;
+- ``semiloop``: ``semiloop.SparseLabelSpreading(n_neighbors=10, n_jobs=2)``;
 - ``sklearn``: ``sklearn.semi_supervised.LabelSpreading(kernel="knn", n_neighbors=10)``,
   not run above 200k points (time grows as n²; the suite measured that 1M does not
   finish in 15 minutes);
@@ -58,7 +58,7 @@ SKLEARN_MAX_N = 200_000
 SKLEARN_NOT_RUN = "not run: time grows as n², 1M does not finish in 15 min (suite measurement)"
 CEILING_N = 100_000
 PACKAGES = ["numpy", "scipy", "scikit-learn", "faiss-cpu", "semiloop"]
-LABELS = {"semiloop": "semiloop LabelSpreading(recommended=True)",
+LABELS = {"semiloop": "semiloop SparseLabelSpreading",
           "sklearn": "scikit-learn LabelSpreading(knn, 10)",
           "logreg": "supervised LogisticRegression",
           "knn5": "supervised 5-NN",
@@ -107,9 +107,9 @@ def fit_method(method: str, X, y, labeled) -> dict:
     out: dict = {}
     if method in ("semiloop", "sklearn"):
         if method == "semiloop":
-            from semiloop import LabelSpreading
+            from semiloop import SparseLabelSpreading
 
-            model = LabelSpreading(recommended=True, n_neighbors=10, n_jobs=THREADS)
+            model = SparseLabelSpreading(n_neighbors=10, n_jobs=THREADS)
         else:
             from sklearn.semi_supervised import LabelSpreading
 

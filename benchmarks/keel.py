@@ -94,7 +94,7 @@ def make_semiloop_graph(base):
     from semiloop.methods.guarded import GuardedClassifier
 
     spreading = make_pipeline(StandardScaler(),
-                              semiloop.LabelSpreading(recommended=True, n_neighbors=10))
+                              semiloop.SparseLabelSpreading(n_neighbors=10))
     return GuardedClassifier(spreading, supervised=base, random_state=0)
 
 
@@ -103,7 +103,7 @@ def make_semiloop_spreading():
     import semiloop
 
     return make_pipeline(StandardScaler(),
-                         semiloop.LabelSpreading(recommended=True, n_neighbors=10))
+                         semiloop.SparseLabelSpreading(n_neighbors=10))
 
 
 def make_semiloop_s3vm(unlabeled_weight=1.0):
