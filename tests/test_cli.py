@@ -267,3 +267,62 @@ def test_python_m_semiloop_and_a_light_import():
     imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               check=True)
     assert imported.stdout.strip() == "[]"
+
+
+def _holes_table(tmp_path):
+    frame = two_class_table()
+    frame.loc[[4, 9], "x"] = np.nan
+    frame.to_csv(tmp_path / "holes.csv", index=False)
+    return tmp_path / "holes.csv"
+
+
+def _assert_one_error_line(result):
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("semiloop: error: ")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_values_on_train_name_the_impute_option(tmp_path):
+    result = _semiloop("train", _holes_table(tmp_path), "--label", "label", "--id", "row",
+                       "--unlabeled-marker", "?", "--out", tmp_path / "out", cwd=tmp_path)
+    _assert_one_error_line(result)
+    assert "2 row(s) have missing values" in result.stderr
+    assert "--impute" in result.stderr
+    assert "nan_policy" not in result.stderr
+
+
+def test_missing_values_on_predict_say_what_to_do(tmp_path, trained):
+    out, _ = trained
+    result = _semiloop("predict", out / "model.skops", _holes_table(tmp_path),
+                       "--out", tmp_path / "p.csv", cwd=tmp_path)
+    _assert_one_error_line(result)
+    assert "2 row(s) have missing values" in result.stderr
+    assert "fill the missing values" in result.stderr
+    assert "semiloop train --impute" in result.stderr
+    assert "nan_policy" not in result.stderr
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_id_errors_name_the_id_option(tmp_path):
+    frame = two_class_table()
+    frame.loc[3, "row"] = None
+    frame.to_csv(tmp_path / "ids.csv", index=False)
+    result = _semiloop("train", tmp_path / "ids.csv", "--label", "label", "--id", "row",
+                       "--unlabeled-marker", "?", cwd=tmp_path)
+    _assert_one_error_line(result)
+    assert "leave out --id" in result.stderr
+    assert "id_column" not in result.stderr
+
+
+@pytest.mark.parametrize("command, options, expected", [
+    ("train", {"nan_policy": "impute"}, "bad; clean, or pass --impute"),
+    ("predict", {"nan_policy": "impute"}, "bad; fill the missing values"),
+    ("train", {"unlabeled_marker": "?"}, "bad; clean, or pass --unlabeled-marker '?'"),
+    ("demo", {"nan_policy": "impute"}, "bad; this cannot be changed from the command line"),
+    ("train", {}, "bad; clean, or pass nan_policy='impute'"),
+])
+def test_python_options_become_command_line_options(command, options, expected):
+    name, value = next(iter(options.items()), ("nan_policy", "impute"))
+    message = f"bad; clean, or pass {name}={value!r}"
+    assert cli._cli_message(message, options, command).startswith(expected)

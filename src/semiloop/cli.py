@@ -71,7 +71,7 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ):
     """Train one of semiloop's recommended methods on a table and write its outputs."""
-    with _user_errors():
+    with _user_errors("train"):
         from semiloop.workflow import train_table
 
         _check_writable(out)
@@ -99,7 +99,7 @@ def predict(
     ] = "predictions.csv",
 ):
     """Score a table with a trained model: prediction, confidence, class probabilities."""
-    with _user_errors():
+    with _user_errors("predict"):
         from semiloop._files import write_text_atomic
         from semiloop.persistence import load_model
         from semiloop.workflow import TableModel, predict_table
@@ -132,7 +132,7 @@ def demo(
     ] = 0,
 ):
     """Digits with 5% of the labels: supervised only vs semiloop vs fully supervised."""
-    with _user_errors():
+    with _user_errors("demo"):
         from semiloop.demo import run_demo
 
         console = _console(stderr=True)
@@ -142,14 +142,62 @@ def demo(
 
 
 @contextmanager
-def _user_errors():
-    """Turn semiloop and file-system errors into ``semiloop: error: ...`` and exit 2."""
+def _user_errors(command=None):
+    """Turn semiloop and file-system errors into ``semiloop: error: ...`` and exit 2.
+
+    The message names ``command``'s options, not the Python ones (see :func:`_cli_message`).
+    """
     try:
         yield
     except SemiloopError as error:
-        _fail(str(error))
+        _fail(_cli_message(str(error), getattr(error, "options", {}), command))
     except OSError as error:
         _fail(_describe_os_error(error))
+
+
+# How each command spells the Python options that errors and warnings name
+# (``SemiloopError.options``); ``{value!r}`` is the option's value.
+_CLI_SPELLINGS = {
+    ("nan_policy", "train"): "--impute",
+    ("id_column", "train"): "--id",
+    ("unlabeled_marker", "train"): "--unlabeled-marker {value!r}",
+}
+# What to do instead where a command has no such option: replaces the message's fix.
+_CLI_FIXES = {
+    ("nan_policy", "predict"): (
+        "fill the missing values in this table, or train the model again with "
+        "`semiloop train --impute` so that it fills them itself (with the training "
+        "median or most frequent value)"
+    ),
+    ("roles", "train"): (
+        "the command line cannot change how a column is read: pass --id COLUMN for a "
+        "column of row ids, and leave out of the table a column that should not be a feature"
+    ),
+}
+_NO_CLI_FIX = "this cannot be changed from the command line; use semiloop from Python"
+
+
+def _cli_message(message, options, command):
+    """``message`` with each Python option it names spelled as ``command`` spells it.
+
+    ``options`` maps option names to values; the message spells each as
+    ``name=value`` (``nan_policy='impute'``), or as the bare name when the
+    value is None. Where ``command`` has that option, its spelling replaces
+    the Python one; where it has none, the clause of the message that names
+    it (from the ``"; "`` before it) is replaced by what to do instead.
+    """
+    for name, value in options.items():
+        python = name if value is None else f"{name}={value!r}"
+        if python not in message:
+            continue
+        spelling = _CLI_SPELLINGS.get((name, command))
+        if spelling is not None:
+            message = message.replace(python, spelling.format(value=value))
+            continue
+        start = message.rfind("; ", 0, message.index(python))
+        kept = message[:start] if start >= 0 else message
+        message = f"{kept}; {_CLI_FIXES.get((name, command), _NO_CLI_FIX)}"
+    return message
 
 
 def _fail(message):

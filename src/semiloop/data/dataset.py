@@ -186,7 +186,8 @@ def load_dataset(
     if id_column is not None:
         _require_column(id_column, columns, source, "id")
         if id_column == label:
-            raise DataError(f"id_column and label are both {label!r}; ids need their own column")
+            raise DataError(f"id_column and label are both {label!r}; ids need their own column",
+                            options={"id_column": None})
     ids = _read_ids(frame, id_column, source)
     features = frame[_feature_columns(columns, label, id_column, feature_columns, source)]
     codes, classes = encode_labels(_label_values(frame[label], unlabeled_marker),
@@ -216,7 +217,8 @@ def _read_ids(frame, id_column, source):
     if ids.isna().any():
         raise DataError(
             f"id column {id_column!r} of {source} has {int(ids.isna().sum())} empty cell(s); "
-            "give every row an id, or leave out id_column to number the rows"
+            "give every row an id, or leave out id_column to number the rows",
+            options={"id_column": None},
         )
     duplicated = ids[ids.duplicated()].unique()
     if len(duplicated):
