@@ -74,3 +74,17 @@ def test_fixed_and_factory():
     assert copy is not mine and copy.state_ is None and mine.state_ is not None
     with pytest.raises(SemiloopError, match="unknown threshold policy 'nope'"):
         make_threshold_policy("nope", 0.9)
+
+
+def test_factory_accepts_a_user_subclass_and_the_old_path_re_exports_the_new_module():
+    import semiloop.methods.thresholds as old
+    import semiloop.thresholds as new
+
+    class Halved(old.ThresholdPolicy):
+        def update(self, proba):
+            return np.full(np.shape(proba)[1], 0.5)
+
+    policy = make_threshold_policy(Halved(), 0.9)
+    assert isinstance(policy, Halved) and policy.update(PROBA).tolist() == [0.5] * 3
+    for name in old.__all__:
+        assert getattr(old, name) is getattr(new, name)
