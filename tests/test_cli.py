@@ -326,3 +326,19 @@ def test_python_options_become_command_line_options(command, options, expected):
     name, value = next(iter(options.items()), ("nan_policy", "impute"))
     message = f"bad; clean, or pass {name}={value!r}"
     assert cli._cli_message(message, options, command).startswith(expected)
+
+
+def test_semiloop_warnings_name_command_line_options(capsys):
+    import warnings
+
+    from semiloop.errors import SemiloopWarning
+
+    with cli._user_errors("train"):
+        warnings.warn(SemiloopWarning(
+            "column 'row' looks like a row id and is set aside; to use it as a feature, "
+            "pass roles={'row': 'categorical'}", options={"roles": {"row": "categorical"}}),
+            stacklevel=1)
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("semiloop: warning: column 'row' looks like a row id")
+    assert "--id" in stderr
+    assert "roles=" not in stderr

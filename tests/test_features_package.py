@@ -1,10 +1,17 @@
 """semiloop.features exports what its __all__ lists, and stays light to import."""
 
+import inspect
+import re
 import subprocess
 import sys
 
+import pytest
+
 import semiloop
 import semiloop.features
+from semiloop.features import SentenceEmbeddings, TableEncoder, TfidfText
+
+DEFAULT = re.compile(r"^    (\w+) : .*?default=(.+?)\s*$", re.MULTILINE)
 
 
 def test_every_listed_name_is_importable():
@@ -19,3 +26,14 @@ def test_import_does_not_load_torch_or_sentence_transformers():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize("cls", [TableEncoder, TfidfText, SentenceEmbeddings],
+                         ids=lambda cls: cls.__name__)
+def test_docstring_defaults_match_signature(cls):
+    documented = dict(DEFAULT.findall(cls.__doc__))
+    for name, parameter in inspect.signature(cls.__init__).parameters.items():
+        if name == "self":
+            continue
+        written = documented[name].replace('"', "'")
+        assert written in (repr(parameter.default), str(parameter.default)), name

@@ -10,15 +10,17 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from contextlib import contextmanager
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from semiloop.base_models import BASE_MODELS
-from semiloop.errors import ModelFileError, SemiloopError
+from semiloop.errors import ModelFileError, SemiloopError, SemiloopWarning
 
 __all__ = ["app", "main"]
 
@@ -145,14 +147,25 @@ def demo(
 def _user_errors(command=None):
     """Turn semiloop and file-system errors into ``semiloop: error: ...`` and exit 2.
 
-    The message names ``command``'s options, not the Python ones (see :func:`_cli_message`).
+    The message names ``command``'s options, not the Python ones (see :func:`_cli_message`);
+    so do the semiloop warnings raised inside, printed as ``semiloop: warning: ...``.
     """
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.showwarning = partial(_show_warning, command, warnings.showwarning)
+            yield
     except SemiloopError as error:
         _fail(_cli_message(str(error), getattr(error, "options", {}), command))
     except OSError as error:
         _fail(_describe_os_error(error))
+
+
+def _show_warning(command, show_other, message, category, *args, **kwargs):
+    if not isinstance(message, SemiloopWarning):
+        show_other(message, category, *args, **kwargs)
+        return
+    text = _cli_message(str(message), getattr(message, "options", {}), command)
+    typer.echo(f"semiloop: warning: {text}", err=True)
 
 
 # How each command spells the Python options that errors and warnings name
@@ -170,8 +183,8 @@ _CLI_FIXES = {
         "median or most frequent value)"
     ),
     ("roles", "train"): (
-        "the command line cannot change how a column is read: pass --id COLUMN for a "
-        "column of row ids, and leave out of the table a column that should not be a feature"
+        "from the command line, name the column of row ids with --id, and leave out of "
+        "the table a column that should not be a feature (or convert it to numbers or text)"
     ),
 }
 _NO_CLI_FIX = "this cannot be changed from the command line; use semiloop from Python"
