@@ -6,12 +6,12 @@ from sklearn.datasets import make_moons
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from semiloop import LabelSpreading
+from semiloop import SparseLabelSpreading
 from semiloop.methods.guarded import GuardedClassifier
 
 
 def _spreading():
-    return LabelSpreading(recommended=True, n_neighbors=10)
+    return SparseLabelSpreading(n_neighbors=10)
 
 
 def test_method_is_kept_where_it_beats_the_supervised_model():
@@ -22,11 +22,12 @@ def test_method_is_kept_where_it_beats_the_supervised_model():
     model.fit(X, y_partial)
     assert model.used_unlabeled_
     assert model.validation_score_.accuracy > model.supervised_score_.accuracy
-    assert isinstance(model.estimator_, LabelSpreading)
+    assert isinstance(model.estimator_, SparseLabelSpreading)
     unlabeled = y_partial < 0
     assert (model.transduction_[unlabeled] == y[unlabeled]).mean() > 0.97
-    assert [entry["accepted"] for entry in model.history_] == [False, True]
-    assert "kept" in model.outcome_
+    assert [entry.kept for entry in model.history_] == [False, True]
+    assert model.kept_ == "SparseLabelSpreading" and "kept" in model.outcome_
+    assert model.history_[1].p_value <= model.decision_.level
 
 
 def test_supervised_model_is_returned_where_the_method_does_worse():
@@ -38,8 +39,9 @@ def test_supervised_model_is_returned_where_the_method_does_worse():
     y_partial = np.where(rng.random(1500) < 0.04, y, -1)
     model = GuardedClassifier(_spreading(), LogisticRegression(), random_state=0)
     model.fit(X, y_partial)
-    assert not model.used_unlabeled_
-    assert model.supervised_score_.accuracy > model.validation_score_.accuracy
+    assert not model.used_unlabeled_ and model.kept_ == "supervised"
+    assert model.supervised_score_.accuracy > model.history_[1].validation_accuracy
+    assert model.validation_score_ is model.supervised_score_
     supervised = LogisticRegression().fit(X[y_partial >= 0], y_partial[y_partial >= 0])
     np.testing.assert_allclose(model.predict_proba(X[:20]), supervised.predict_proba(X[:20]))
     assert model.outcome_.startswith("unlabeled data did not help")
@@ -48,14 +50,14 @@ def test_supervised_model_is_returned_where_the_method_does_worse():
 def test_held_out_labels_are_hidden_from_the_method():
     seen = []
 
-    class Recorder(LabelSpreading):
+    class Recorder(SparseLabelSpreading):
         def fit(self, X, y):
             seen.append(np.asarray(y).copy())
             return super().fit(X, y)
 
     X, y = make_moons(120, noise=0.05, random_state=0)
     y_partial = np.where(np.arange(120) % 4 == 0, y, -1)
-    GuardedClassifier(Recorder(recommended=True), cv=3, validation_size=1,
+    GuardedClassifier(Recorder(), cv=3, validation_size=1,
                       random_state=0).fit(X, y_partial)
     folds = seen[:3]
     hidden_per_fold = [np.flatnonzero((y_partial >= 0) & (labels < 0)) for labels in folds]
@@ -72,7 +74,7 @@ def test_margin_decides_how_much_evidence_is_needed(margin, kept):
     assert model.used_unlabeled_ is kept
 
 
-@parametrize_with_checks([GuardedClassifier(LabelSpreading(recommended=True), cv=2,
+@parametrize_with_checks([GuardedClassifier(SparseLabelSpreading(), cv=2,
                                             validation_size=1, random_state=0)],
                          expected_failed_checks=lambda estimator: {
                              "check_classifiers_classes": (

@@ -8,7 +8,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from semiloop import SafeSelfTrainingClassifier, SelfTrainingClassifier
 from semiloop.errors import DataError
-from semiloop.methods._guard import GuardScore
+from semiloop.guard import GuardScore
 
 
 def _partial(y, share_unlabeled, seed=0):
@@ -58,7 +58,20 @@ def test_errors_for_unusable_labels():
     with pytest.raises(DataError, match="no labeled rows"):
         SelfTrainingClassifier(LogisticRegression()).fit(X, [-1, -1, -1, -1])
     with pytest.raises(DataError, match="only one class"):
-        SelfTrainingClassifier(LogisticRegression()).fit(X, [1, 1, -1, -1])
+        SafeSelfTrainingClassifier(LogisticRegression()).fit(X, [1, 1, -1, -1])
+
+
+def test_single_labeled_class_proceeds_with_scikit_learn_parameters():
+    # scikit-learn's class leaves this to the wrapped classifier, and so does the drop-in
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([1, 1, -1, -1, -1, -1])
+    ours = SelfTrainingClassifier(DecisionTreeClassifier(), criterion="k_best", k_best=2)
+    theirs = SklearnSelfTraining(DecisionTreeClassifier(), criterion="k_best", k_best=2)
+    ours.fit(X, y)
+    theirs.fit(X, y)
+    assert ours.classes_.tolist() == theirs.classes_.tolist() == [1]
+    np.testing.assert_array_equal(ours.transduction_, theirs.transduction_)
+    assert ours.n_iter_ == theirs.n_iter_ and ours.predict(X).tolist() == [1] * 6
 
 
 class _HurtByMoreRows(ClassifierMixin, BaseEstimator):
@@ -89,8 +102,8 @@ def test_guard_rolls_back_a_harmful_round_and_keeps_the_supervised_model():
     assert model.used_unlabeled_ is False
     assert model.outcome_.startswith("unlabeled data did not help")
     assert model.termination_condition_ == "rolled_back"
-    assert [entry["accepted"] for entry in model.history_] == [True, False]
-    assert model.history_[1]["validation_accuracy"] < model.history_[0]["validation_accuracy"]
+    assert [entry.accepted for entry in model.history_] == [True, False]
+    assert model.history_[1].validation_accuracy < model.history_[0].validation_accuracy
     assert (model.transduction_[40:] == -1).all() and (model.labeled_iter_[40:] == -1).all()
     assert (model.predict(X) == y).mean() > 0.95
     # the same options without the guard accept the harmful round
@@ -107,14 +120,13 @@ def test_guarded_self_training_helps_on_digits_and_records_history():
     assert model.used_unlabeled_
     assert (model.predict(X[hidden]) == y[hidden]).mean() > (
         supervised.predict(X[hidden]) == y[hidden]).mean() + 0.01
-    accepted = [e for e in model.history_[1:] if e["accepted"]]
-    assert accepted and sum(sum(e["added"].values()) for e in accepted) > 100
+    accepted = [e for e in model.history_[1:] if e.accepted]
+    assert accepted and sum(sum(e.added.values()) for e in accepted) > 100
     first = model.history_[1]
-    assert set(first) >= {"added", "dropped", "mean_confidence", "thresholds",
-                          "validation_accuracy", "temperature", "accepted"}
-    assert all(0 <= t <= 0.95 for t in first["thresholds"].values())
+    assert first.p_value < 0.067 and first.validation_accuracy > first.temperature * 0
+    assert all(0 <= t <= 0.95 for t in first.thresholds.values())
     assert (model.labeled_iter_[~hidden] == 0).all()
-    assert model.history_[0]["validation_accuracy"] == model.supervised_score_.accuracy
+    assert model.history_[0].validation_accuracy == model.supervised_score_.accuracy
 
 
 def test_same_seed_same_result():
@@ -136,7 +148,7 @@ def test_balanced_selection_caps_a_dominant_class():
         y_partial[np.flatnonzero(y == label)[:10]] = label
     model = SelfTrainingClassifier(LogisticRegression(), balanced=True, max_iter=1).fit(
         X, y_partial)
-    added = np.array(list(model.history_[1]["added"].values()))
+    added = np.array(list(model.history_[1].added.values()))
     assert added.max() - added.min() <= 1 and added.sum() > 0
 
 
@@ -147,7 +159,7 @@ def _scripted_guard(monkeypatch, accuracies, n_rows=50):
     def validate(self, fold_chains, folds, labeled, codes):
         accuracy = next(scores)
         correct = (np.arange(n_rows) < round(accuracy * n_rows)).astype(float)
-        return GuardScore(accuracy, 0.5, correct), 1.0
+        return GuardScore(correct, 1.0 - correct, np.full(n_rows, 0.5)), 1.0
 
     monkeypatch.setattr(SelfTrainingClassifier, "_validate_round", validate)
 
@@ -170,12 +182,12 @@ def test_guard_patience_goes_on_after_a_flat_round_and_keeps_the_best(
     model = SafeSelfTrainingClassifier(
         LogisticRegression(), criterion="k_best", k_best=5, max_iter=max_iter,
         guard_patience=patience, random_state=0).fit(X, y_partial)
-    assert [entry["accepted"] for entry in model.history_] == accepted
+    assert [entry.accepted for entry in model.history_] == accepted
     assert model.termination_condition_ == termination
     assert model.n_iter_ == len(accepted) - 1
-    assert f"rolled back to round {kept_round}" in model.history_[-1]["note"]
+    assert f"rolled back to round {kept_round}" in model.history_[-1].note
     assert model.labeled_iter_.max() == kept_round
     assert model.used_unlabeled_ == (kept_round > 0)
     n_pseudo = int((model.labeled_iter_ > 0).sum())
-    assert n_pseudo == (model.history_[kept_round].get("n_pseudo_labels") or 0)
+    assert n_pseudo == model.history_[kept_round].n_pseudo_labels
     assert model.validation_score_.accuracy == [0.5, 0.5, 0.8][kept_round]

@@ -6,6 +6,9 @@ keeping them here means one file changes when it does again.
 """
 
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_method_params as check_method_params
+from sklearn.utils.validation import _num_samples as num_samples
 from sklearn.utils.validation import validate_data
 
-__all__ = ["HasMethods", "Interval", "StrOptions", "validate_data"]
+__all__ = ["HasMethods", "Interval", "StrOptions", "check_method_params", "num_samples",
+           "validate_data"]

@@ -142,13 +142,15 @@ def _normalise(value):
     return value
 
 
-def check_labels(codes, classes, *, source="y", warn_single=True):
+def check_labels(codes, classes, *, source="y", warn_single=True, min_classes=2):
     """Check that encoded labels can train a classifier; warn on thin classes.
 
     Raises :class:`~semiloop.errors.DataError` when there is no labeled row or
     only one class, and warns with :class:`~semiloop.errors.SemiloopWarning`
     for each class that has a single labeled row unless ``warn_single`` is
     false (methods without an internal validation split do not need two).
+    ``min_classes=1`` lets a single labeled class through, for estimators
+    that leave that decision to the classifier they wrap.
 
     Examples
     --------
@@ -167,7 +169,7 @@ def check_labels(codes, classes, *, source="y", warn_single=True):
             "label at least one row of each of two classes"
         )
     present = np.flatnonzero(counts)
-    if len(present) < 2:
+    if len(present) < min_classes:
         raise DataError(
             f"only one class is labeled in {source} ({classes[present[0]]}); "
             "a classifier needs labeled rows of at least two classes"

@@ -8,14 +8,17 @@ rows); each chain knows nothing of the others.
 import inspect
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
+from sklearn.utils import _safe_indexing
 
+from semiloop._compat import check_method_params
 from semiloop.methods.calibration import apply_temperature
 from semiloop.methods.selection import select_pseudo_labels
 from semiloop.methods.thresholds import make_threshold_policy
 
-__all__ = ["SelfTrainingChain", "fit_estimator", "full_proba"]
+__all__ = ["SelfTrainingChain", "fit_estimator", "full_proba", "has_scores"]
 
 
 def _accepts_sample_weight(estimator):
@@ -27,22 +30,40 @@ def _accepts_sample_weight(estimator):
         return False
 
 
-def fit_estimator(estimator, X, y, sample_weight=None):
-    """Fit ``estimator``, passing sample weights only where its ``fit`` takes them."""
-    if sample_weight is None or not _accepts_sample_weight(estimator):
-        return estimator.fit(X, y)
-    if isinstance(estimator, Pipeline):
-        return estimator.fit(X, y, **{f"{estimator.steps[-1][0]}__sample_weight": sample_weight})
-    return estimator.fit(X, y, sample_weight=sample_weight)
+def fit_estimator(estimator, X, y, sample_weight=None, fit_params=None):
+    """Fit ``estimator`` with ``fit_params``, adding sample weights where its ``fit`` takes them.
+
+    For a :class:`~sklearn.pipeline.Pipeline` a plain ``sample_weight`` goes to
+    its last step, as ``<step>__sample_weight``.
+    """
+    params = dict(fit_params or {})
+    if sample_weight is not None and _accepts_sample_weight(estimator):
+        params["sample_weight"] = sample_weight
+    if isinstance(estimator, Pipeline) and "sample_weight" in params:
+        params[f"{estimator.steps[-1][0]}__sample_weight"] = params.pop("sample_weight")
+    return estimator.fit(X, y, **params)
+
+
+def has_scores(estimator):
+    """Whether ``estimator`` gives class scores: ``predict_proba`` or ``decision_function``."""
+    return hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")
 
 
 def full_proba(estimator, X, classes):
-    """``predict_proba`` with one column per entry of ``classes``.
+    """Class probabilities with one column per entry of ``classes``.
 
-    A model fitted on a subset of the classes (a fold that lacks a rare class)
-    gets zero columns for the classes it never saw.
+    A model without ``predict_proba`` gives the softmax of its decision values
+    (the sigmoid of ``f`` for two classes), which temperature scaling then
+    calibrates. A model fitted on a subset of the classes (a fold that lacks a
+    rare class) gets zero columns for the classes it never saw.
     """
-    proba = estimator.predict_proba(X)
+    if hasattr(estimator, "predict_proba"):
+        proba = estimator.predict_proba(X)
+    else:
+        decision = np.asarray(estimator.decision_function(X), dtype=float)
+        if decision.ndim == 1:
+            decision = np.column_stack([np.zeros_like(decision), decision])
+        proba = softmax(decision, axis=1)
     if len(estimator.classes_) == len(classes):
         return proba
     out = np.zeros((proba.shape[0], len(classes)))
@@ -58,7 +79,8 @@ class SelfTrainingChain:
     estimator : estimator
         An unfitted classifier; cloned here.
     X : array-like
-        All rows (labeled, unlabeled, and any held out).
+        All rows (labeled, unlabeled, and any held out); any type the
+        estimator takes, indexed by rows as scikit-learn does.
     codes : ndarray of int
         Class index per row of ``X``, -1 for rows without a human label.
     labeled : ndarray of int
@@ -69,10 +91,13 @@ class SelfTrainingChain:
         Original class values, sorted; the estimator is fitted on these.
     options : dict
         ``threshold``, ``threshold_policy``, ``balanced``, ``revisit``,
-        ``weight_by_confidence``.
+        ``weight_by_confidence``, ``k_best`` (None: select by threshold).
+    fit_params : dict, default=None
+        Parameters for the estimator's ``fit``; those with one value per row
+        of ``X`` (``sample_weight``) are indexed like ``X``.
     """
 
-    def __init__(self, estimator, X, codes, labeled, pool, classes, options):
+    def __init__(self, estimator, X, codes, labeled, pool, classes, options, fit_params=None):
         self.template = estimator
         self.X = X
         self.codes = codes
@@ -80,6 +105,7 @@ class SelfTrainingChain:
         self.pool = pool
         self.classes = classes
         self.options = options
+        self.fit_params = fit_params or {}
         self.policy = make_threshold_policy(options["threshold_policy"], options["threshold"])
         self.pseudo_labels = np.full(len(pool), -1)
         self.confidence = np.zeros(len(pool))
@@ -105,38 +131,49 @@ class SelfTrainingChain:
         weights = None
         if self.options["weight_by_confidence"] and len(taken):
             weights = np.concatenate([np.ones(len(self.labeled)), self.confidence[taken]])
-        self.model = fit_estimator(
-            clone(self.template), self.X[rows], self.classes[label_codes], weights
-        )
+        order = np.argsort(rows, kind="stable")  # rows in their order in X, as scikit-learn
+        rows, label_codes = rows[order], label_codes[order]
+        weights = None if weights is None else weights[order]
+        params = check_method_params(self.X, self.fit_params, rows)
+        if weights is not None:
+            if params.get("sample_weight") is not None:
+                weights = weights * np.asarray(params.pop("sample_weight"), dtype=float)
+        self.model = fit_estimator(clone(self.template), _safe_indexing(self.X, rows),
+                                   self.classes[label_codes], weights, params)
         return self.model
 
     def predict_proba(self, rows, temperature=1.0):
-        return apply_temperature(full_proba(self.model, self.X[rows], self.classes),
-                                 temperature)
+        return apply_temperature(full_proba(self.model, _safe_indexing(self.X, rows),
+                                            self.classes), temperature)
 
     def step(self, round_index, temperature=1.0):
-        """Revisit the pseudo-labels and select new ones; returns the round's record."""
+        """Revisit the pseudo-labels and select new ones; returns the round's values."""
         n_classes = len(self.classes)
-        proba = self.predict_proba(self.pool, temperature)
-        thresholds = self.policy.update(proba)
+        eligible = self.pseudo_labels < 0
+        if not eligible.any() and not self.options["revisit"]:
+            proba = np.zeros((len(self.pool), n_classes))
+        else:
+            proba = self.predict_proba(self.pool, temperature)
+        k_best = self.options.get("k_best")
+        if k_best is None:
+            thresholds = np.asarray(self.policy.update(proba), dtype=float)
+        else:  # scikit-learn's k_best: the most confident rows, whatever their confidence
+            thresholds = np.full(n_classes, -np.inf)
         predicted = proba.argmax(axis=1)
         confidence = proba.max(axis=1)
         dropped = np.zeros(n_classes, dtype=int)
         if self.options["revisit"]:
             held = self.pseudo_labels >= 0
             lost = held & ((predicted != self.pseudo_labels)
-                           | (confidence < thresholds[np.maximum(self.pseudo_labels, 0)]))
+                           | (confidence <= thresholds[np.maximum(self.pseudo_labels, 0)]))
             dropped = np.bincount(self.pseudo_labels[lost], minlength=n_classes)
             self.pseudo_labels[lost] = -1
             self.pseudo_round[lost] = -1
             kept = held & ~lost
             self.confidence[kept] = confidence[kept]
+            eligible = self.pseudo_labels < 0
         rows, labels, chosen_confidence = select_pseudo_labels(
-            proba, thresholds, class_prior=self.class_prior, eligible=self.pseudo_labels < 0
-        )
-        if self.options.get("k_best") is not None and len(rows) > self.options["k_best"]:
-            keep = np.argsort(-chosen_confidence, kind="stable")[: self.options["k_best"]]
-            rows, labels, chosen_confidence = rows[keep], labels[keep], chosen_confidence[keep]
+            proba, thresholds, class_prior=self.class_prior, eligible=eligible, k_best=k_best)
         self.pseudo_labels[rows] = labels
         self.confidence[rows] = chosen_confidence
         self.pseudo_round[rows] = round_index
@@ -149,7 +186,6 @@ class SelfTrainingChain:
             "added": added,
             "dropped": dropped,
             "mean_confidence": mean_confidence,
-            "thresholds": np.asarray(thresholds, dtype=float),
+            "thresholds": np.where(np.isfinite(thresholds), thresholds, 0.0),
             "n_pseudo_labels": int((self.pseudo_labels >= 0).sum()),
         }
-

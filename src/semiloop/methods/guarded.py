@@ -1,33 +1,221 @@
-"""The safety guard around any semi-supervised method: keep it only where it helps.
+"""The guard around any semi-supervised method: keep it only where it helps.
 
 :class:`GuardedClassifier` fits a semi-supervised method (label spreading, an
 S3VM, anything with ``fit(X, y)`` and ``y == -1`` for unlabeled rows) and a
-supervised classifier on the same labeled rows, scores both on held-out
-labeled rows only, and keeps the semi-supervised one only when it beats the
-supervised one by ``margin`` standard errors of the paired per-row difference;
-otherwise the result is the supervised model, and ``outcome_`` says so.
+supervised classifier, scores both on the same held-out labeled rows, and
+keeps the method only when :func:`semiloop.guard.choose` finds its gain
+significant; otherwise the result is the supervised model, and ``outcome_``
+says so. :class:`~semiloop.methods.auto.AutoClassifier` is the same machinery
+with several methods competing.
 
-For the held-out score the semi-supervised method is refitted once per fold
-with that fold's labels hidden (they become unlabeled rows, as in use), and
-the supervised model is fitted on the fold's remaining labeled rows.
+For the held-out score each method is refitted once per fold with that fold's
+labels hidden (they become unlabeled rows, as in use), and the supervised
+model is fitted on the fold's remaining labeled rows. A method that can score
+itself on given folds (self-training, whose guard runs the same folds) does so
+through ``fit_held_out`` instead of being refitted.
 """
 
+import time
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import safe_mask
+from sklearn.utils import _safe_indexing, check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
-from semiloop._compat import HasMethods, Interval, validate_data
+from semiloop._compat import HasMethods, Interval, check_method_params
+from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
-from semiloop.methods._chain import full_proba
-from semiloop.methods._guard import label_folds, score_out_of_fold
+from semiloop.guard import choose, label_folds, no_information_rate, score_out_of_fold
+from semiloop.methods._chain import fit_estimator, full_proba
+from semiloop.methods.self_training import default_estimator, prepare_rows, prepare_target
+from semiloop.records import CandidateRecord
 
-__all__ = ["GuardedClassifier"]
+__all__ = ["GuardedClassifier", "candidate_name"]
+
+SUPERVISED = "supervised"
 
 
-class GuardedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+def candidate_name(estimator):
+    """A readable name for a method: its class, or its last pipeline step's class."""
+    steps = getattr(estimator, "steps", None)
+    return type(steps[-1][1] if steps else estimator).__name__
+
+
+class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
+    """Shared by the guarded choice of one method and the automatic choice among several."""
+
+    _parameter_constraints: dict = {
+        "supervised": [HasMethods(["fit", "predict"]), None],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "validation_size": [Interval(Integral, 1, None, closed="left")],
+        "margin": [Interval(Real, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "callbacks": [list, tuple, None],
+        "random_state": ["random_state"],
+    }
+
+    @abstractmethod
+    def _candidates(self):
+        """``{name: unfitted semi-supervised estimator}`` to compare with the supervised model."""
+
+    def _supervised(self, X=None):
+        return default_estimator(X) if self.supervised is None else clone(self.supervised)
+
+    def fit(self, X, y, **fit_params):
+        """Score every candidate and the supervised model on held-out labeled rows; keep one.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
+            Anything the candidates take, indexed by rows.
+        y : array-like of shape (n_samples,)
+            Class labels; ``-1`` (also as a string), NaN, None and empty
+            strings mark the unlabeled rows.
+        **fit_params : dict
+            Passed to the supervised model's ``fit`` (those with one value per
+            row restricted to its rows).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = prepare_rows(self, X, reset=True)
+        y = prepare_target(self, y)
+        check_consistent_length(X, y)
+        codes, self.classes_ = encode_labels(y)
+        check_labels(codes, self.classes_)
+        labeled = np.flatnonzero(codes >= 0)
+        folds = label_folds(codes[labeled], cv=self.cv, validation_size=self.validation_size,
+                            random_state=self.random_state)
+        n_repeats = folds[-1][0] + 1
+        truth = np.tile(codes[labeled], n_repeats)
+        notify(self.callbacks, "on_fit_begin", self)
+        started = time.perf_counter()
+        supervised_proba = self._supervised_held_out(X, codes, labeled, folds, fit_params)
+        self.supervised_score_ = score_out_of_fold(truth, supervised_proba, n_repeats=n_repeats)
+        self.history_ = []
+        supervised_seconds = time.perf_counter() - started
+        scores, fitted, seconds = {}, {}, {}
+        for name, method in self._candidates().items():
+            notify(self.callbacks, "on_fit_begin", self, stage=name)
+            started = time.perf_counter()
+            fitted[name], proba = self._method_held_out(method, X, codes, labeled, folds)
+            seconds[name] = time.perf_counter() - started
+            scores[name] = score_out_of_fold(truth, proba, n_repeats=n_repeats)
+        decision = choose(self.supervised_score_, scores, margin=self.margin,
+                          chance=no_information_rate(codes[labeled]))
+        self.decision_ = decision
+        self._record(CandidateRecord(
+            SUPERVISED, self.supervised_score_.accuracy, self.supervised_score_.log_loss,
+            kept=decision.kept is None, seconds=round(supervised_seconds, 3)))
+        for name, score in scores.items():
+            self._record(CandidateRecord(
+                name, score.accuracy, score.log_loss, p_value=round(decision.p_values[name], 6),
+                criterion=decision.criteria[name], kept=decision.kept == name,
+                seconds=round(seconds[name], 3)))
+        self.used_unlabeled_ = decision.kept is not None
+        self.kept_ = decision.kept or SUPERVISED
+        if self.used_unlabeled_:
+            method = fitted[decision.kept]
+            self.estimator_ = method if method is not None else clone(
+                self._candidates()[decision.kept]).fit(X, codes)
+            self.validation_score_ = scores[decision.kept]
+            self.outcome_ = (f"{decision.kept} is kept: validation accuracy "
+                             f"{self.supervised_score_.accuracy:.4f} (supervised) -> "
+                             f"{self.validation_score_.accuracy:.4f}; {decision.reason}")
+        else:
+            rows = labeled
+            self.estimator_ = fit_estimator(
+                self._supervised(X), _safe_indexing(X, rows), codes[rows],
+                fit_params=check_method_params(X, fit_params, rows))
+            self.validation_score_ = self.supervised_score_
+            self.outcome_ = ("unlabeled data did not help on the validation signal: the model "
+                             f"is the supervised one; {decision.reason}")
+        self.n_iter_ = 1
+        transduction = codes.copy()
+        unlabeled = np.flatnonzero(codes < 0)
+        if len(unlabeled):
+            transduction[unlabeled] = self._proba(_safe_indexing(X, unlabeled)).argmax(axis=1)
+        self.transduction_ = self.classes_[transduction]
+        notify(self.callbacks, "on_fit_end", self)
+        return self
+
+    def _record(self, record):
+        self.history_.append(record)
+        notify(self.callbacks, "on_record", self, record)
+
+    def _parallel(self, jobs):
+        if self.n_jobs in (None, 1):
+            return [job() for job in jobs]
+        return Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(job)() for job in jobs)
+
+    def _supervised_held_out(self, X, codes, labeled, folds, fit_params):
+        n_classes = len(self.classes_)
+
+        def job(train, held_out):
+            def run():
+                kept, hidden = labeled[train], labeled[held_out]
+                model = fit_estimator(self._supervised(X), _safe_indexing(X, kept), codes[kept],
+                                      fit_params=check_method_params(X, fit_params, kept))
+                return _proba_or_one_hot(model, _safe_indexing(X, hidden), n_classes)
+            return run
+
+        results = self._parallel([job(train, held_out) for _, train, held_out in folds])
+        return _stack(results, folds, len(labeled), n_classes)
+
+    def _method_held_out(self, method, X, codes, labeled, folds):
+        """``(fitted or None, stacked held-out probabilities)`` of one semi-supervised method."""
+        n_classes = len(self.classes_)
+        if hasattr(method, "fit_held_out"):
+            fitted = clone(method)
+            proba = fitted.fit_held_out(X, codes, folds)
+            return fitted, proba
+
+        def job(held_out):
+            def run():
+                hidden = labeled[held_out]
+                partial = codes.copy()
+                partial[hidden] = -1
+                model = clone(method).fit(X, partial)
+                return full_proba(model, _safe_indexing(X, hidden), np.arange(n_classes))
+            return run
+
+        results = self._parallel([job(held_out) for _, _, held_out in folds])
+        return None, _stack(results, folds, len(labeled), n_classes)
+
+    def _proba(self, X):
+        return _proba_or_one_hot(self.estimator_, X, len(self.classes_))
+
+    def predict_proba(self, X):
+        """Class probabilities from the kept model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        return self._proba(prepare_rows(self, X, reset=False))
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+
+class GuardedClassifier(_GuardedSelection):
     """A semi-supervised method, or the supervised model where the method does not help.
 
     Parameters
@@ -45,11 +233,15 @@ class GuardedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Folds are repeated (up to 5 times) until they give this many held-out
         predictions.
     margin : float, default=2.0
-        Standard errors by which the method must beat the supervised model.
-        Stricter than self-training's per-round guard (1.0): this is one choice
-        between two different models, often on few labels, and on the KEEL
-        suite a margin of 1.0 let label spreading replace a random forest on
-        two small data sets where it then tested worse.
+        The one-sided level of the guard's exact test, as a normal quantile
+        (2.0: p <= 0.023; see :func:`semiloop.guard.choose`). Stricter than
+        self-training's per-round 1.5: on the KEEL suite a looser guard let
+        label spreading replace a random forest on two small data sets where
+        it then tested worse.
+    n_jobs : int, default=None
+        Threads for the held-out fits (None: one).
+    callbacks : list of Callback, default=None
+        Told of each candidate's record (:mod:`semiloop.callbacks`).
     random_state : int or None, default=None
         Seeds the folds.
 
@@ -57,12 +249,16 @@ class GuardedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     ----------
     estimator_ : the fitted model that predicts (the method or the supervised one)
     used_unlabeled_ : bool
+    kept_ : str
+        ``"supervised"`` or the method's name.
     supervised_score_, validation_score_ : GuardScore
-        Held-out scores of the supervised model and of the method.
+        Held-out scores of the supervised model and of the kept model.
+    decision_ : GuardDecision
+        p-values and the reason for the choice.
     outcome_ : str
-    history_ : list of dict
-        One record per candidate: its held-out accuracy and log-loss, and
-        whether it was kept.
+    history_ : list of CandidateRecord
+        One record per candidate (the supervised model first): held-out
+        accuracy and log-loss, p-value, and whether it was kept.
     classes_, transduction_ :
         As in scikit-learn's semi-supervised classifiers.
 
@@ -70,139 +266,41 @@ class GuardedClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from sklearn.datasets import make_moons
-    >>> from semiloop import LabelSpreading
+    >>> from semiloop.methods.graph_sparse import SparseLabelSpreading
     >>> X, y = make_moons(300, noise=0.08, random_state=0)
     >>> y_partial = np.where(np.random.default_rng(0).random(300) < 0.1, y, -1)
-    >>> model = GuardedClassifier(LabelSpreading(recommended=True, n_neighbors=10),
+    >>> model = GuardedClassifier(SparseLabelSpreading(n_neighbors=10),
     ...                           random_state=0).fit(X, y_partial)
-    >>> model.used_unlabeled_, model.validation_score_.accuracy > 0.95
-    (True, True)
+    >>> model.kept_, model.validation_score_.accuracy > 0.95
+    ('SparseLabelSpreading', True)
     """
 
     _parameter_constraints: dict = {
+        **_GuardedSelection._parameter_constraints,
         "method": [HasMethods(["fit", "predict_proba"])],
-        "supervised": [HasMethods(["fit", "predict"]), None],
-        "cv": [Interval(Integral, 2, None, closed="left")],
-        "validation_size": [Interval(Integral, 1, None, closed="left")],
-        "margin": [Interval(Real, 0, None, closed="left")],
-        "random_state": ["random_state"],
     }
 
     def __init__(self, method, supervised=None, *, cv=5, validation_size=200, margin=2.0,
-                 random_state=None):
+                 n_jobs=None, callbacks=None, random_state=None):
         self.method = method
         self.supervised = supervised
         self.cv = cv
         self.validation_size = validation_size
         self.margin = margin
+        self.n_jobs = n_jobs
+        self.callbacks = callbacks
         self.random_state = random_state
 
-    def _supervised(self):
-        if self.supervised is None:
-            from sklearn.linear_model import LogisticRegression
-            from sklearn.pipeline import make_pipeline
-            from sklearn.preprocessing import StandardScaler
+    def _candidates(self):
+        return {candidate_name(self.method): self.method}
 
-            return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-        return clone(self.supervised)
 
-    def fit(self, X, y):
-        """Fit both candidates, score them on held-out labeled rows, keep the better.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels with unlabeled rows marked (-1, None or empty).
-
-        Returns
-        -------
-        self : GuardedClassifier
-        """
-        self._validate_params()
-        X, y = validate_data(self, X, y, dtype="numeric", accept_sparse=["csr"])
-        codes, self.classes_ = encode_labels(y)
-        check_labels(codes, self.classes_)
-        labeled = np.flatnonzero(codes >= 0)
-        folds = label_folds(codes[labeled], cv=self.cv, validation_size=self.validation_size,
-                            random_state=self.random_state)
-        n_repeats = folds[-1][0] + 1
-        n_classes = len(self.classes_)
-        supervised_proba = np.zeros((n_repeats, len(labeled), n_classes))
-        method_proba = np.zeros_like(supervised_proba)
-        for repeat, train, held_out in folds:
-            kept, hidden = labeled[train], labeled[held_out]
-            model = self._supervised().fit(X[safe_mask(X, kept)], codes[kept])
-            supervised_proba[repeat, held_out] = _proba_or_one_hot(
-                model, X[safe_mask(X, hidden)], n_classes)
-            partial = codes.copy()
-            partial[hidden] = -1
-            method = clone(self.method).fit(X, partial)
-            method_proba[repeat, held_out] = full_proba(
-                method, X[safe_mask(X, hidden)], np.arange(n_classes))
-        truth = np.tile(codes[labeled], n_repeats)
-        self.supervised_score_ = score_out_of_fold(
-            truth, supervised_proba.reshape(-1, n_classes), n_repeats=n_repeats)
-        self.validation_score_ = score_out_of_fold(
-            truth, method_proba.reshape(-1, n_classes), n_repeats=n_repeats)
-        self.used_unlabeled_ = bool(
-            self.validation_score_.beats(self.supervised_score_, margin=self.margin))
-        if self.used_unlabeled_:
-            self.estimator_ = clone(self.method).fit(X, codes)
-            self.outcome_ = (
-                f"the semi-supervised model is kept: validation accuracy "
-                f"{self.supervised_score_.accuracy:.4f} (supervised) -> "
-                f"{self.validation_score_.accuracy:.4f}")
-        else:
-            self.estimator_ = self._supervised().fit(X[safe_mask(X, labeled)], codes[labeled])
-            self.outcome_ = (
-                "unlabeled data did not help on the validation signal: the model is the "
-                f"supervised one (validation accuracy {self.supervised_score_.accuracy:.4f} "
-                f"supervised, {self.validation_score_.accuracy:.4f} semi-supervised)")
-        self.history_ = [
-            _record("supervised", self.supervised_score_, not self.used_unlabeled_),
-            _record(type(_final_step(self.method)).__name__, self.validation_score_,
-                    self.used_unlabeled_),
-        ]
-        self.n_iter_ = 1
-        transduction = codes.copy()
-        unlabeled = np.flatnonzero(codes < 0)
-        if len(unlabeled):
-            transduction[unlabeled] = self._proba(X[safe_mask(X, unlabeled)]).argmax(axis=1)
-        self.transduction_ = self.classes_[transduction]
-        return self
-
-    def _proba(self, X):
-        return _proba_or_one_hot(self.estimator_, X, len(self.classes_))
-
-    def predict_proba(self, X):
-        """Class probabilities from the kept model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype="numeric", accept_sparse=["csr"], reset=False)
-        return self._proba(X)
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
+def _stack(results, folds, n_labeled, n_classes):
+    n_repeats = folds[-1][0] + 1
+    proba = np.zeros((n_repeats, n_labeled, n_classes))
+    for (repeat, _, held_out), part in zip(folds, results, strict=True):
+        proba[repeat, held_out] = part
+    return proba.reshape(-1, n_classes)
 
 
 def _proba_or_one_hot(model, X, n_classes):
@@ -210,13 +308,3 @@ def _proba_or_one_hot(model, X, n_classes):
     if hasattr(model, "predict_proba"):
         return full_proba(model, X, np.arange(n_classes))
     return np.eye(n_classes)[model.predict(X)]
-
-
-def _final_step(estimator):
-    steps = getattr(estimator, "steps", None)
-    return steps[-1][1] if steps else estimator
-
-
-def _record(name, score, kept):
-    return {"candidate": name, "validation_accuracy": score.accuracy,
-            "validation_log_loss": score.log_loss, "accepted": kept}

@@ -12,7 +12,7 @@ Examples
 
 import numpy as np
 
-__all__ = ["balanced_quotas", "select_pseudo_labels"]
+__all__ = ["balanced_quotas", "cap_quotas", "select_pseudo_labels"]
 
 
 def balanced_quotas(candidates, class_prior):
@@ -53,8 +53,29 @@ def balanced_quotas(candidates, class_prior):
     return np.where(present, np.minimum(quotas, candidates), 0)
 
 
-def select_pseudo_labels(proba, thresholds, *, class_prior=None, eligible=None, strict=False):
-    """Pick rows whose top-class probability clears that class's threshold.
+def cap_quotas(quotas, k):
+    """Scale per-class quotas down to ``k`` rows in all, keeping their proportions.
+
+    Largest remainders get the rows left after rounding down (ties: lower class first).
+
+    >>> cap_quotas(np.array([10, 10, 10, 10, 10]), 5).tolist()
+    [1, 1, 1, 1, 1]
+    >>> cap_quotas(np.array([30, 10, 0]), 4).tolist()
+    [3, 1, 0]
+    """
+    quotas = np.asarray(quotas)
+    if quotas.sum() <= k:
+        return quotas
+    share = quotas * (k / quotas.sum())
+    capped = np.floor(share).astype(int)
+    remainder = share - capped
+    order = np.lexsort((np.arange(len(quotas)), -remainder))
+    capped[order[: k - capped.sum()]] += 1
+    return capped
+
+
+def select_pseudo_labels(proba, thresholds, *, class_prior=None, eligible=None, k_best=None):
+    """Pick rows whose top-class probability is above that class's threshold.
 
     Parameters
     ----------
@@ -65,8 +86,13 @@ def select_pseudo_labels(proba, thresholds, *, class_prior=None, eligible=None, 
         keeping the most confident rows of each class.
     eligible : ndarray of bool, shape (n_rows,), default=None
         Rows that may be selected (for example, not pseudo-labeled yet).
-    strict : bool, default=False
-        Require ``confidence > threshold`` (scikit-learn) instead of ``>=``.
+    k_best : int, default=None
+        At most this many rows in all, the most confident ones (with
+        ``class_prior``, the per-class quotas are scaled down to ``k_best``
+        in proportion, see :func:`cap_quotas`).
+
+    A row passes when ``confidence > threshold`` (strictly, as in
+    scikit-learn's ``SelfTrainingClassifier``).
 
     Returns
     -------
@@ -81,16 +107,20 @@ def select_pseudo_labels(proba, thresholds, *, class_prior=None, eligible=None, 
     labels = proba.argmax(axis=1)
     confidence = proba.max(axis=1)
     limit = np.asarray(thresholds)[labels]
-    passed = confidence > limit if strict else confidence >= limit
+    passed = confidence > limit
     if eligible is not None:
         passed &= eligible
     n_classes = proba.shape[1]
     if class_prior is None:
         rows = np.flatnonzero(passed)
+        if k_best is not None and len(rows) > k_best:
+            rows = rows[np.argsort(-confidence[rows], kind="stable")[:k_best]]
         rows = rows[np.lexsort((-confidence[rows], labels[rows]))]
         return rows, labels[rows], confidence[rows]
     counts = np.bincount(labels[passed], minlength=n_classes)
     quotas = balanced_quotas(counts, class_prior)
+    if k_best is not None:
+        quotas = cap_quotas(quotas, k_best)
     chosen = []
     for label in range(n_classes):
         if quotas[label] == 0:

@@ -7,33 +7,86 @@ documents. Its keyword-only options switch on what makes self-training safe;
 (semiloop's recommended configuration).
 """
 
+import inspect
 import sys
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import safe_mask
+from sklearn.utils import check_consistent_length
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from semiloop._compat import HasMethods, Interval, StrOptions, validate_data
+from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
-from semiloop.methods._chain import SelfTrainingChain, full_proba
-from semiloop.methods._guard import label_folds, score_out_of_fold
-from semiloop.methods._history import outcome, per_class, round_record
+from semiloop.errors import DataError, SemiloopError, SemiloopWarning
+from semiloop.guard import GuardState, label_folds, no_information_rate, score_out_of_fold
+from semiloop.methods._chain import SelfTrainingChain, full_proba, has_scores
 from semiloop.methods.calibration import apply_temperature, fit_temperature
 from semiloop.methods.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
+from semiloop.records import RoundRecord, per_class
 
 __all__ = ["SafeSelfTrainingClassifier", "SelfTrainingClassifier"]
 
 
 def _estimator_has(attribute):
+    """Check for ``available_if``: the wrapped classifier's own AttributeError is chained."""
+
     def check(self):
         estimator = self.estimator_ if hasattr(self, "estimator_") else self._get_estimator()
-        return hasattr(estimator, attribute)
+        if attribute == "predict_proba" and hasattr(estimator, "decision_function"):
+            return True
+        getattr(estimator, attribute)
+        return True
 
     return check
+
+
+def default_estimator(X=None):
+    """Standardised logistic regression; the scaler does not centre sparse ``X``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    centre = not sparse.issparse(X)
+    return make_pipeline(StandardScaler(with_mean=centre), LogisticRegression(max_iter=1000))
+
+
+def prepare_rows(estimator, X, *, reset):
+    """Check ``X`` only as far as a meta-estimator must; the wrapped model checks the rest.
+
+    Any input the wrapped model takes is accepted (a list of texts for a text
+    pipeline, a 3-D array); sparse matrices become CSR so that rows can be
+    indexed. ``n_features_in_`` and ``feature_names_in_`` are set (``reset``)
+    or checked where ``X`` has columns.
+    """
+    if sparse.issparse(X) and X.format not in ("csr", "csc"):
+        X = X.tocsr()
+    elif not hasattr(X, "__getitem__"):   # array-likes that only convert (__array__)
+        X = np.asarray(X)
+    ndim = X.ndim if hasattr(X, "ndim") else np.ndim(X)
+    if ndim >= 2:
+        validate_data(estimator, X, skip_check_array=True, reset=reset)
+    return X
+
+
+def prepare_target(estimator, y):
+    """``y`` as one label per row (a column vector is flattened with scikit-learn's warning)."""
+    if y is None:
+        raise DataError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None; "
+            "pass one label per row, with -1 (or NaN, None, '') for unlabeled rows")
+    return column_or_1d(y, warn=True)
 
 
 class SelfTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -41,21 +94,38 @@ class SelfTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
 
     The wrapped classifier is fitted on the labeled rows (``y == -1`` marks
     the others), predicts the unlabeled rows, and adds its confident
-    predictions as pseudo-labels, round after round.
+    predictions as pseudo-labels, round after round. One loop runs every
+    configuration; with only scikit-learn's parameters it is scikit-learn's
+    algorithm (a row is taken when its confidence is strictly above the
+    threshold, in every configuration).
+
+    Where it differs from scikit-learn's class: ``y`` may hold any unlabeled
+    marker (``-1``, also as a string among string labels, NaN, None, ``""``);
+    ``fit`` parameters with one value per row (``sample_weight``) are
+    restricted to the rows each fit uses (scikit-learn passes them whole) and
+    are accepted without metadata routing too; a classifier without
+    ``predict_proba`` is refused at the start of ``fit`` with the fix, or,
+    with ``calibrate=True``, its ``decision_function`` is calibrated; the
+    default classifier accepts sparse ``X``.
 
     Parameters
     ----------
     estimator : estimator object, default=None
-        A classifier with ``fit`` and ``predict_proba``; cloned, never changed.
-        None means a standardised logistic regression.
+        A classifier with ``fit`` and ``predict_proba`` (or
+        ``decision_function`` with ``calibrate=True``); cloned, never changed.
+        None means a standardised logistic regression (not centred for
+        sparse ``X``).
     threshold : float, default=0.75
         Fixed threshold on the predicted probability (scikit-learn's meaning),
-        or the upper threshold of the ``"class_conditional"`` policy.
+        or the upper threshold of the ``"class_conditional"`` policy; not
+        used by the ``"adaptive"`` policy (a warning says so when it is set).
     criterion : {"threshold", "k_best"}, default="threshold"
-        scikit-learn's selection rule: every row above ``threshold``, or the
-        ``k_best`` most confident rows per round.
+        scikit-learn's selection rule: every row above the thresholds, or the
+        ``k_best`` most confident rows per round whatever their confidence.
     k_best : int, default=10
-        Rows added per round when ``criterion="k_best"``.
+        Rows added per round when ``criterion="k_best"``; with
+        ``balanced=True`` they are shared among the classes in proportion to
+        the labeled classes.
     max_iter : int or None, default=10
         Most rounds to run; None runs until nothing changes.
     verbose : bool, default=False
@@ -90,14 +160,20 @@ default="fixed"
         the guard has at least this many held-out predictions per round, so
         that a few labeled rows still give a steady validation signal.
     guard_margin : float, default=1.5
-        A round is accepted only if its validation accuracy is higher than the
-        best so far and the paired per-row gain is at least this many standard
-        errors; 0 accepts any strict gain.
+        A round is accepted only if its per-row gain over the best round so
+        far is significant at the one-sided level ``1 - Phi(guard_margin)``
+        (0.067 for 1.5) by an exact sign-flip test, and its validation
+        accuracy is above chance (see :mod:`semiloop.guard`).
     guard_patience : int, default=0
         Rounds to go on after one that is not accepted, each compared with the
         best accepted so far, before the guard rolls back to that best and
         stops. 0 stops at the first round that does not clearly improve; more
         lets a run of small gains add up to a clear one.
+    n_jobs : int, default=None
+        Threads that fit the guard's fold chains side by side (None: one).
+        Leave it at None for a classifier that already uses several cores.
+    callbacks : list of Callback, default=None
+        Told of every round as it is recorded (:mod:`semiloop.callbacks`).
     random_state : int, RandomState or None, default=None
         Seeds the fold split.
 
@@ -115,15 +191,16 @@ default="fixed"
         Rounds run (including rolled-back ones).
     termination_condition_ : {"max_iter", "no_change", "all_labeled", "rolled_back"}
         Why self-training stopped; ``"rolled_back"`` only with ``guard=True``.
-    history_ : list of dict
-        One entry per round: pseudo-labels added and dropped per class, their
-        mean confidence, the thresholds, the validation score, the temperature,
-        and whether the round was accepted.
+    history_ : list of RoundRecord
+        One record per round (:class:`semiloop.records.RoundRecord`): round 0
+        is the supervised model; then pseudo-labels added and dropped per
+        class, their mean confidence, the thresholds, the validation score and
+        the guard's p-value, the temperature, and whether it was accepted.
     used_unlabeled_ : bool
         Whether the final model uses any pseudo-label.
     outcome_ : str
-        One sentence on what the unlabeled data did (recommended options only;
-        also appended to the note of ``history_[0]``).
+        One sentence on what the unlabeled data did (also appended to the
+        note of ``history_[0]``).
     supervised_score_, validation_score_ : GuardScore
         Cross-validated accuracy and log-loss on the labeled rows of the
         supervised model and of the final model (when ``guard`` or
@@ -174,6 +251,8 @@ default="fixed"
         "validation_size": [Interval(Integral, 1, None, closed="left")],
         "guard_margin": [Interval(Real, 0, None, closed="left")],
         "guard_patience": [Interval(Integral, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
     }
 
@@ -196,6 +275,8 @@ default="fixed"
         validation_size=200,
         guard_margin=1.5,
         guard_patience=0,
+        n_jobs=None,
+        callbacks=None,
         random_state=None,
     ):
         self.estimator = estimator
@@ -214,47 +295,66 @@ default="fixed"
         self.validation_size = validation_size
         self.guard_margin = guard_margin
         self.guard_patience = guard_patience
+        self.n_jobs = n_jobs
+        self.callbacks = callbacks
         self.random_state = random_state
 
-    def _get_estimator(self):
+    def _get_estimator(self, X=None):
         if self.estimator is None:
-            from sklearn.linear_model import LogisticRegression
-            from sklearn.pipeline import make_pipeline
-            from sklearn.preprocessing import StandardScaler
-
-            return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+            return default_estimator(X)
         return clone(self.estimator)
 
-    def _uses_extensions(self):
-        return (
-            self.threshold_policy != "fixed"
-            or self.calibrate
-            or self.balanced
-            or self.revisit
-            or self.weight_by_confidence
-            or self.guard
-        )
+    def get_metadata_routing(self):
+        """Route ``fit`` parameters to the wrapped classifier's ``fit`` (metadata routing)."""
+        return MetadataRouter(owner=self).add(
+            estimator=self._get_estimator(),
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"))
 
-    def fit(self, X, y):
-        """Fit on labeled and unlabeled rows (``y == -1``, None or empty = unlabeled).
+    def fit(self, X, y, **fit_params):
+        """Fit on labeled and unlabeled rows.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, ...)
+            Anything the wrapped classifier takes, indexed by rows.
         y : array-like of shape (n_samples,)
-            Class labels (numbers or strings) with unlabeled rows marked.
+            Class labels (numbers or strings); ``-1`` (also as a string), NaN,
+            None and empty strings mark the unlabeled rows.
+        **fit_params : dict
+            Passed to the wrapped classifier's ``fit``, those with one value
+            per row (``sample_weight``) restricted to the rows it is fitted on.
+            With ``sklearn.set_config(enable_metadata_routing=True)`` they are
+            routed as scikit-learn routes them.
 
         Returns
         -------
         self : SelfTrainingClassifier
+
+        Raises
+        ------
+        DataError
+            When no row is labeled, or (with any semiloop option on) only one
+            class is.
+        SemiloopError
+            When the classifier gives no class scores (neither
+            ``predict_proba`` nor ``decision_function``), or only a
+            ``decision_function`` while ``calibrate=False``.
         """
+        return self._fit(X, y, fit_params)
+
+    def _fit(self, X, y, fit_params, folds=None):
         self._validate_params()
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc", "lil", "dok"], ensure_all_finite=False,
-            dtype=None if _is_frame(X) else "numeric",
-        )
+        X = prepare_rows(self, X, reset=True)
+        y = prepare_target(self, y)
+        check_consistent_length(X, y)
         codes, classes = encode_labels(y)
-        check_labels(codes, classes)
+        extended = self._uses_extensions()
+        check_labels(codes, classes, min_classes=2 if extended else 1)
+        if _routing_enabled():
+            fit_params = dict(process_routing(self, "fit", **fit_params).estimator.fit)
+        template = self._get_estimator(X)
+        self._check_scores(template)
+        self._check_threshold_use()
         if np.all(codes >= 0):
             warnings.warn("y contains no unlabeled samples", UserWarning, stacklevel=2)
         n_unlabeled = int(np.sum(codes < 0))
@@ -266,58 +366,69 @@ default="fixed"
                 stacklevel=2,
             )
         self.classes_ = classes
-        if self._uses_extensions():
-            self._fit_extended(X, y, codes, classes)
-        else:
-            self._fit_plain(X, y, codes, classes)
+        notify(self.callbacks, "on_fit_begin", self)
+        self._run(X, y, codes, classes, template, fit_params, folds)
+        notify(self.callbacks, "on_fit_end", self)
         return self
 
-    def _fit_plain(self, X, y, codes, classes):
-        """scikit-learn's documented algorithm, unchanged."""
-        estimator = self._get_estimator()
-        labels = codes.copy()
-        self.labeled_iter_ = np.where(codes >= 0, 0, -1)
-        self.n_iter_ = 0
-        self.history_ = []
-        while np.any(labels < 0) and (self.max_iter is None or self.n_iter_ < self.max_iter):
-            self.n_iter_ += 1
-            has_label = labels >= 0
-            estimator.fit(X[safe_mask(X, has_label)], classes[labels[has_label]])
-            unlabeled = np.flatnonzero(~has_label)
-            proba = full_proba(estimator, X[safe_mask(X, ~has_label)], classes)
-            confidence = proba.max(axis=1)
-            if self.criterion == "threshold":
-                chosen = np.flatnonzero(confidence > self.threshold)
-            else:
-                k = min(self.k_best, len(confidence))
-                chosen = np.argsort(-confidence, kind="stable")[:k]
-            labels[unlabeled[chosen]] = proba[chosen].argmax(axis=1)
-            self.labeled_iter_[unlabeled[chosen]] = self.n_iter_
-            self.history_.append({
-                "round": self.n_iter_,
-                "added": per_class(np.bincount(proba[chosen].argmax(axis=1),
-                                                minlength=len(classes)), classes),
-                "accepted": True,
-            })
-            if len(chosen) == 0:
-                self.termination_condition_ = "no_change"
-                break
-            if self.verbose:
-                print(f"End of iteration {self.n_iter_}, added {len(chosen)} new labels.")
-        if self.n_iter_ == self.max_iter:
-            self.termination_condition_ = "max_iter"
-        if np.all(labels >= 0):
-            self.termination_condition_ = "all_labeled"
-        has_label = labels >= 0
-        self.estimator_ = estimator.fit(X[safe_mask(X, has_label)], classes[labels[has_label]])
-        self._set_transduction(y, labels, classes)
-        self.used_unlabeled_ = bool(np.any(self.labeled_iter_ > 0))
-        self.temperature_ = 1.0
+    def fit_held_out(self, X, y, folds):
+        """Fit with the guard running on the given folds; return their held-out probabilities.
 
-    def _fit_extended(self, X, y, codes, classes):
-        labeled = np.flatnonzero(codes >= 0)
-        pool = np.flatnonzero(codes < 0)
-        options = {
+        The automatic choice among methods (:class:`~semiloop.methods.auto.AutoClassifier`)
+        scores every method on the same folds of the labeled rows; self-training's
+        guard already refits one chain per fold, so its held-out probabilities at the
+        round it keeps come at no extra cost.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,)
+        folds : list of (repeat, train, held_out)
+            Positions into the labeled rows, as from :func:`semiloop.guard.label_folds`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_repeats * n_labeled, n_classes)
+            Held-out probabilities, stacked repeat by repeat in labeled-row order.
+        """
+        self._fit(X, y, {}, folds)
+        return self.held_out_proba_
+
+    def _uses_extensions(self):
+        return (
+            self.threshold_policy != "fixed"
+            or self.calibrate
+            or self.balanced
+            or self.revisit
+            or self.weight_by_confidence
+            or self.guard
+        )
+
+    def _check_scores(self, estimator):
+        name = type(estimator).__name__
+        if hasattr(estimator, "predict_proba"):
+            return
+        if not has_scores(estimator):
+            raise SemiloopError(
+                f"the classifier {name} has neither predict_proba nor decision_function, so "
+                "self-training cannot rank its predictions; use a classifier that gives class "
+                "scores, or wrap it in sklearn.calibration.CalibratedClassifierCV")
+        if not self.calibrate:
+            raise SemiloopError(
+                f"the classifier {name} has no predict_proba (an SVC needs probability=True); "
+                "pass calibrate=True to turn its decision_function into probabilities with a "
+                "fitted temperature, or wrap it in sklearn.calibration.CalibratedClassifierCV")
+
+    def _check_threshold_use(self):
+        default = inspect.signature(type(self).__init__).parameters["threshold"].default
+        if self.threshold_policy == "adaptive" and self.threshold != default:
+            warnings.warn(
+                f"threshold={self.threshold} is not used by threshold_policy='adaptive', which "
+                "learns its thresholds (FreeMatch); pass threshold_policy='class_conditional' "
+                "or 'fixed' to set one", SemiloopWarning, stacklevel=3)
+
+    def _options(self):
+        return {
             "threshold": self.threshold,
             "threshold_policy": self.threshold_policy,
             "balanced": self.balanced,
@@ -325,89 +436,119 @@ default="fixed"
             "weight_by_confidence": self.weight_by_confidence,
             "k_best": self.k_best if self.criterion == "k_best" else None,
         }
-        template = self._get_estimator()
-        final = SelfTrainingChain(template, X, codes, labeled, pool, classes, options)
-        folds = self._label_folds(codes[labeled]) if (self.guard or self.calibrate) else []
+
+    def _run(self, X, y, codes, classes, template, fit_params, folds=None):
+        """The one self-training loop; scikit-learn's algorithm is its plainest configuration."""
+        labeled = np.flatnonzero(codes >= 0)
+        pool = np.flatnonzero(codes < 0)
+        options = self._options()
+        final = SelfTrainingChain(template, X, codes, labeled, pool, classes, options, fit_params)
+        if folds is None:
+            validating = self.guard or self.calibrate
+            folds = self._label_folds(codes[labeled]) if validating else []
         fold_chains = [
-            SelfTrainingChain(template, X, codes, labeled[train], pool, classes, options)
+            SelfTrainingChain(template, X, codes, labeled[train], pool, classes, options,
+                              fit_params)
             for _, train, _ in folds
         ]
         chains = [*fold_chains, final]
-        for chain in chains:
-            chain.fit()
-        score, temperature = self._validate_round(fold_chains, folds, labeled, codes)
+        self._fit_chains(chains)
+        score, temperature, proba = self._validate_round(fold_chains, folds, labeled, codes)
         self.supervised_score_ = score
-        self.history_ = [round_record(0, None, score, temperature, True, classes,
-                                       "supervised model on the labeled rows")]
-        best = score
+        best_proba = supervised_proba = proba
+        state = GuardState(margin=self.guard_margin, patience=self.guard_patience,
+                           chance=no_information_rate(codes[labeled]))
+        if score is not None:
+            state.start(score)
+        self.history_ = []
+        self._record(RoundRecord(0, **_scores(score), temperature=_rounded(temperature),
+                                 note="supervised model on the labeled rows"))
         saved = [chain.snapshot() for chain in chains]
         supervised_temperature = best_temperature = temperature
-        patience_left = self.guard_patience
-        pending = False  # the chains hold rounds the guard has not accepted
         self.n_iter_ = 0
-        self.termination_condition_ = "max_iter"
-        while self.max_iter is None or self.n_iter_ < self.max_iter:
-            if np.all(final.pseudo_labels >= 0):
-                self.termination_condition_ = "all_labeled"
-                break
+        self.termination_condition_ = None
+        while np.any(final.pseudo_labels < 0) and (
+                self.max_iter is None or self.n_iter_ < self.max_iter):
             self.n_iter_ += 1
-            record = final.step(self.n_iter_, temperature)
+            values = final.step(self.n_iter_, temperature)
             for chain in fold_chains:
                 chain.step(self.n_iter_, temperature)
-            if not record["added"].any() and not record["dropped"].any():
-                self.history_.append(round_record(self.n_iter_, record, None, temperature,
-                                                   False, classes, "nothing to add or drop"))
+            if not values["added"].any() and not values["dropped"].any():
+                self._record(self._round(values, None, None, temperature, False,
+                                         "nothing to add or drop"))
                 self.termination_condition_ = "no_change"
                 break
-            for chain in chains:
-                chain.fit()
-            score, temperature = self._validate_round(fold_chains, folds, labeled, codes)
-            accepted = not self.guard or score.beats(best, margin=self.guard_margin)
-            stop = not accepted and patience_left == 0
+            self._fit_chains(chains)
+            score, temperature, proba = self._validate_round(fold_chains, folds, labeled, codes)
+            p_value, note, accepted = None, "accepted", True
+            if self.guard:
+                decision = state.propose(score)
+                p_value = decision.p_values[f"step {state.step}"]
+                accepted = decision.kept is not None
             if accepted:
-                note = "accepted"
-                best, best_temperature, pending = score, temperature, False
+                best_temperature, best_proba = temperature, proba
                 saved = [chain.snapshot() for chain in chains]
-                patience_left = self.guard_patience
             else:
-                pending = True
-                reason = (f"validation {score} does not beat {best} by "
-                          f"{self.guard_margin:g} standard errors")
-                if stop:
-                    note = f"rolled back to round {self._last_accepted_round()}: {reason}"
-                else:
-                    note = f"not accepted: {reason}; going on ({patience_left} more to try)"
-                    patience_left -= 1
-            self.history_.append(round_record(self.n_iter_, record, score, temperature,
-                                               accepted, classes, note))
+                reason = (f"validation {score} does not beat round {state.best_step} "
+                          f"({state.best}): p = {p_value:.3g} > {decision.level:.3g}")
+                note = (f"rolled back to round {state.best_step}: {reason}" if state.stop else
+                        f"not accepted: {reason}; going on ({state.patience_left + 1} more "
+                        "to try)")
+            self._record(self._round(values, score, p_value, temperature, accepted, note))
             if self.verbose:
-                print(f"round {self.n_iter_}: {note}", file=sys.stderr)
-            if stop:
+                print(f"End of iteration {self.n_iter_}, added "
+                      f"{int(values['added'].sum())} new labels; {note}.", file=sys.stderr)
+            if state.stop:
                 self.termination_condition_ = "rolled_back"
                 break
-        if pending:
-            for chain, state in zip(chains, saved, strict=True):
-                chain.restore(state)
-            if not self.history_[-1]["note"].startswith("rolled back"):
-                self.history_[-1]["note"] += (
-                    f"; rolled back to round {self._last_accepted_round()}")
-        temperature = best_temperature
+        if self.termination_condition_ is None or (
+                self.termination_condition_ == "no_change" and self.n_iter_ == self.max_iter):
+            self.termination_condition_ = "max_iter"   # as scikit-learn reports it
+        if self.guard and state.pending:
+            for chain, snapshot in zip(chains, saved, strict=True):
+                chain.restore(snapshot)
+            if not self.history_[-1].note.startswith("rolled back"):
+                self.history_[-1].note += f"; rolled back to round {state.best_step}"
+        if np.all(final.pseudo_labels >= 0) and self.termination_condition_ != "rolled_back":
+            self.termination_condition_ = "all_labeled"
         self.estimator_ = final.model
-        self.temperature_ = temperature if self.calibrate else 1.0
-        self.validation_score_ = best
+        self.validation_score_ = state.best if self.guard else score
         self.used_unlabeled_ = bool(np.any(final.pseudo_labels >= 0))
-        if not self.used_unlabeled_:
-            self.temperature_ = supervised_temperature if self.calibrate else 1.0
-        self.outcome_ = outcome(self.used_unlabeled_, self.guard, self.supervised_score_, best)
-        self.history_[0]["note"] += f"; outcome: {self.outcome_}"
+        temperature = best_temperature if self.used_unlabeled_ else supervised_temperature
+        self.temperature_ = temperature if self.calibrate else 1.0
+        self.held_out_proba_ = best_proba if self.used_unlabeled_ else supervised_proba
+        self.outcome_ = _outcome(self.used_unlabeled_, self.guard, self.supervised_score_,
+                                 self.validation_score_)
+        self.history_[0].note += f"; outcome: {self.outcome_}"
         labels = codes.copy()
         labels[pool] = final.pseudo_labels
         self.labeled_iter_ = np.where(codes >= 0, 0, -1)
         self.labeled_iter_[pool] = final.pseudo_round
         self._set_transduction(y, labels, classes)
 
-    def _last_accepted_round(self):
-        return max(entry["round"] for entry in self.history_ if entry["accepted"])
+    def _round(self, values, score, p_value, temperature, accepted, note):
+        classes = self.classes_
+        return RoundRecord(
+            self.n_iter_,
+            added=per_class(values["added"], classes),
+            dropped=per_class(values["dropped"], classes),
+            mean_confidence=per_class(np.round(values["mean_confidence"], 4), classes),
+            thresholds=per_class(np.round(values["thresholds"], 4), classes),
+            n_pseudo_labels=values["n_pseudo_labels"],
+            **_scores(score), p_value=p_value, temperature=_rounded(temperature),
+            accepted=accepted, note=note)
+
+    def _record(self, record):
+        self.history_.append(record)
+        notify(self.callbacks, "on_record", self, record)
+
+    def _fit_chains(self, chains):
+        """Fit every chain; in ``n_jobs`` threads, since the chains share their data."""
+        if len(chains) == 1 or self.n_jobs in (None, 1):
+            for chain in chains:
+                chain.fit()
+            return
+        Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(chain.fit)() for chain in chains)
 
     def _label_folds(self, label_codes):
         return label_folds(label_codes, cv=self.cv, validation_size=self.validation_size,
@@ -416,7 +557,7 @@ default="fixed"
     def _validate_round(self, fold_chains, folds, labeled, codes):
         """Out-of-fold score of the fold chains and the temperature fitted on them."""
         if not fold_chains:
-            return None, 1.0
+            return None, 1.0, None
         n_repeats = folds[-1][0] + 1
         proba = np.zeros((n_repeats, len(labeled), len(self.classes_)))
         for chain, (repeat, _, held_out) in zip(fold_chains, folds, strict=True):
@@ -424,8 +565,8 @@ default="fixed"
         proba = proba.reshape(-1, len(self.classes_))
         truth = np.tile(codes[labeled], n_repeats)
         temperature = fit_temperature(proba, truth) if self.calibrate else 1.0
-        score = score_out_of_fold(truth, apply_temperature(proba, temperature), n_repeats=n_repeats)
-        return score, temperature
+        proba = apply_temperature(proba, temperature)
+        return score_out_of_fold(truth, proba, n_repeats=n_repeats), temperature, proba
 
     def _set_transduction(self, y, labels, classes):
         transduction = np.array(y, dtype=object if classes.dtype.kind not in "iuf" else None,
@@ -433,11 +574,6 @@ default="fixed"
         assigned = labels >= 0
         transduction[assigned] = classes[labels[assigned]]
         self.transduction_ = transduction
-
-    def _validate_rows(self, X):
-        """Check rows to predict against what ``fit`` saw."""
-        return validate_data(self, X, accept_sparse=True, ensure_all_finite=False, reset=False,
-                             dtype=None if _is_frame(X) else "numeric")
 
     @available_if(_estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -448,7 +584,7 @@ default="fixed"
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = self._validate_rows(X)
+        X = prepare_rows(self, X, reset=False)
         return apply_temperature(full_proba(self.estimator_, X, self.classes_),
                                  self.temperature_)
 
@@ -458,7 +594,7 @@ default="fixed"
         check_is_fitted(self)
         if self.temperature_ != 1.0 or not hasattr(self.estimator_, "predict"):
             return self.classes_[self.predict_proba(X).argmax(axis=1)]
-        X = self._validate_rows(X)
+        X = prepare_rows(self, X, reset=False)
         return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_log_proba"))
@@ -471,16 +607,38 @@ default="fixed"
     def decision_function(self, X):
         """The wrapped classifier's decision function."""
         check_is_fitted(self)
-        X = self._validate_rows(X)
+        X = prepare_rows(self, X, reset=False)
         return self.estimator_.decision_function(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        estimator = self._get_estimator()
-        inner = estimator.__sklearn_tags__()
+        inner = self._get_estimator().__sklearn_tags__()
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags
+
+
+def _scores(score):
+    if score is None:
+        return {"validation_accuracy": None, "validation_log_loss": None}
+    return {"validation_accuracy": score.accuracy, "validation_log_loss": score.log_loss}
+
+
+def _rounded(temperature):
+    return round(float(temperature), 4)
+
+
+def _outcome(used_unlabeled, guarded, supervised, final):
+    """One plain sentence on what the unlabeled data did to the model."""
+    if not used_unlabeled:
+        if guarded:
+            return ("unlabeled data did not help on the validation signal: "
+                    "the model is the supervised one")
+        return "no pseudo-label was added: the model is the supervised one"
+    if not guarded:
+        return "the model uses pseudo-labels (no guard compared it with the supervised model)"
+    return (f"the model uses pseudo-labels: validation accuracy {supervised.accuracy:.4f} "
+            f"(supervised) -> {final.accuracy:.4f}")
 
 
 class SafeSelfTrainingClassifier(SelfTrainingClassifier):
@@ -505,7 +663,7 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> y_partial = np.where(np.random.default_rng(0).random(len(y)) < 0.9, -1, y)
     >>> model = SafeSelfTrainingClassifier(random_state=0).fit(X, y_partial)
-    >>> model.history_[0]["note"].startswith("supervised model on the labeled rows")
+    >>> model.history_[0].note.startswith("supervised model on the labeled rows")
     True
     >>> model.used_unlabeled_, model.outcome_.startswith("the model uses pseudo-labels")
     (True, True)
@@ -530,6 +688,8 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         validation_size=200,
         guard_margin=1.5,
         guard_patience=0,
+        n_jobs=None,
+        callbacks=None,
         random_state=None,
     ):
         super().__init__(
@@ -537,9 +697,7 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
             threshold_policy=threshold_policy, calibrate=calibrate, balanced=balanced,
             revisit=revisit, weight_by_confidence=weight_by_confidence, guard=guard, cv=cv,
             validation_size=validation_size, guard_margin=guard_margin,
-            guard_patience=guard_patience, random_state=random_state,
+            guard_patience=guard_patience, n_jobs=n_jobs, callbacks=callbacks,
+            random_state=random_state,
         )
 
-
-def _is_frame(X):
-    return hasattr(X, "iloc")

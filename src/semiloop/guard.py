@@ -1,0 +1,439 @@
+"""The safety guard: a semi-supervised model is kept only where held-out labels say it helps.
+
+Every semi-supervised method in semiloop is judged the same way. The labeled
+rows are split (repeated cross-validation folds, or one held-out share for
+models too expensive to refit five times); each candidate model and the
+supervised model predict the rows held out from them; the candidate is kept
+only when its per-row gain over the reference is significant.
+
+The test is exact for small samples. Each row's gain (in correctness, or in
+Brier score where correctness does not differ anywhere) is a paired
+difference; under the null hypothesis that the candidate is no better, each
+gain is as likely to have the opposite sign, so the p-value is the share of
+sign flips whose standardised sum reaches the observed one: all ``2^m`` flips
+for ``m <= 16`` rows that differ, 20,000 seeded random ones above. When several
+candidates compete (``semiloop train --method auto``) the flips are shared and
+the maximum statistic over candidates is compared (Westfall and Young's
+single-step max-T), so choosing the best of k does not raise the rate at which
+a useless candidate is kept. ``margin`` is the one-sided level written as a
+normal quantile, so that ``margin=1.5`` keeps at ``p <= 0.067`` and
+``margin=2.0`` at ``p <= 0.023``. A candidate whose held-out accuracy is not
+above chance (the share of the most frequent held-out class) is never kept.
+
+Sources: Good, "Permutation, Parametric and Bootstrap Tests of Hypotheses"
+(2005), ch. 3 (the one-sample sign-flip test); Westfall and Young,
+"Resampling-Based Multiple Testing" (1993), sec. 2.6 (single-step max-T);
+Brier, "Verification of forecasts expressed in terms of probability" (1950).
+
+Examples
+--------
+>>> import numpy as np
+>>> y = np.array([0, 1] * 10)
+>>> supervised = score_out_of_fold(y, np.tile([[0.6, 0.4]], (20, 1)))   # always class 0
+>>> better = score_out_of_fold(y, np.eye(2)[y] * 0.8 + 0.1)             # always right
+>>> decision = choose(supervised, {"graph": better}, chance=no_information_rate(y))
+>>> decision.kept, round(decision.p_values["graph"], 6)                # 10 rows gained
+('graph', 0.000977)
+"""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import norm
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+__all__ = [
+    "GuardDecision",
+    "GuardScore",
+    "GuardState",
+    "choose",
+    "holdout_split",
+    "label_folds",
+    "make_splits",
+    "max_t_p_values",
+    "no_information_rate",
+    "score_out_of_fold",
+    "sign_flip_p_value",
+    "stacked_truth",
+]
+
+EXACT_UP_TO = 16       # rows that differ; above, sign flips are sampled
+N_RESAMPLES = 20_000
+_CHUNK = 2_000
+_RESAMPLE_SEED = 0     # fixed: the same scores always give the same decision
+SPLIT_MODES = ("folds", "holdout")
+
+
+@dataclass(frozen=True, eq=False)
+class GuardScore:
+    """One model's held-out predictions of the labeled rows, scored per row.
+
+    Parameters
+    ----------
+    correct : ndarray of shape (n_rows,)
+        For each labeled row, the share of repeats in which its held-out
+        prediction was right.
+    brier : ndarray of shape (n_rows,)
+        Per-row Brier score ``sum_k (p_k - 1[y = k])^2``, averaged over repeats.
+    row_log_loss : ndarray of shape (n_rows,)
+        Per-row log-loss, averaged over repeats.
+
+    Attributes
+    ----------
+    accuracy, log_loss : float
+        Means over the rows (rounded to 6 decimals).
+    """
+
+    correct: np.ndarray = field(repr=False)
+    brier: np.ndarray = field(repr=False)
+    row_log_loss: np.ndarray = field(repr=False)
+
+    @property
+    def accuracy(self):
+        return round(float(np.mean(self.correct)), 6)
+
+    @property
+    def log_loss(self):
+        return round(float(np.mean(self.row_log_loss)), 6)
+
+    def __str__(self):
+        return f"accuracy {self.accuracy:.4f}, log-loss {self.log_loss:.4f}"
+
+
+def score_out_of_fold(y, proba, *, n_repeats=1):
+    """Score stacked held-out probabilities (``n_repeats`` copies of the labeled rows).
+
+    Parameters
+    ----------
+    y : ndarray of int, shape (n_repeats * n_rows,)
+        Class index of each stacked row.
+    proba : ndarray of shape (n_repeats * n_rows, n_classes)
+    n_repeats : int, default=1
+
+    Returns
+    -------
+    GuardScore
+
+    >>> import numpy as np
+    >>> score_out_of_fold(np.array([0, 1]), np.array([[0.8, 0.2], [0.6, 0.4]])).accuracy
+    0.5
+    """
+    proba = np.asarray(proba, dtype=float)
+    y = np.asarray(y)
+    rows = np.arange(len(y))
+    hits = (proba.argmax(axis=1) == y).astype(float)
+    truth = np.zeros_like(proba)
+    truth[rows, y] = 1.0
+    brier = ((proba - truth) ** 2).sum(axis=1)
+    log_loss = -np.log(np.clip(proba[rows, y], 1e-12, 1.0))
+
+    def per_row(values):
+        return values.reshape(n_repeats, -1).mean(axis=0)
+
+    return GuardScore(per_row(hits), per_row(brier), per_row(log_loss))
+
+
+def no_information_rate(y):
+    """Chance accuracy: the share of the most frequent class among ``y`` (int codes).
+
+    >>> no_information_rate(np.array([0, 0, 1, 2]))
+    0.5
+    """
+    y = np.asarray(y)
+    return float(np.bincount(y).max() / len(y)) if len(y) else 0.0
+
+
+def _flip_signs(n_rows, random_state):
+    """Sign-flip matrices of shape (n_flips, n_rows), chunk by chunk; True means flipped."""
+    if n_rows <= EXACT_UP_TO:
+        codes = np.arange(2 ** n_rows)
+        for start in range(0, len(codes), _CHUNK * 8):
+            block = codes[start:start + _CHUNK * 8, None]
+            yield (block >> np.arange(n_rows)) & 1 == 1
+        return
+    rng = np.random.default_rng(random_state)
+    for start in range(0, N_RESAMPLES, _CHUNK):
+        yield rng.random((min(_CHUNK, N_RESAMPLES - start), n_rows)) < 0.5
+
+
+def max_t_p_values(gains, *, random_state=_RESAMPLE_SEED):
+    """One-sided p-values of several candidates' mean gains, adjusted for choosing among them.
+
+    Parameters
+    ----------
+    gains : ndarray of shape (n_rows, n_candidates)
+        Paired per-row gains of each candidate over the reference (positive:
+        the candidate is better on that row).
+
+    Returns
+    -------
+    p_values : ndarray of shape (n_candidates,)
+        Single-step max-T adjusted p-values: the share of sign flips (shared
+        by all candidates) whose largest standardised sum
+        ``T_c = sum_i s_i g_ic / sqrt(sum_i g_ic^2)`` reaches candidate c's
+        observed ``T_c``. A candidate with no positive total gets 1.
+
+    Examples
+    --------
+    >>> gains = np.array([[1.0], [1.0], [1.0]])      # 3 rows, all gained
+    >>> float(max_t_p_values(gains)[0])              # 1 of 8 flips is as extreme
+    0.125
+    """
+    gains = np.asarray(gains, dtype=float)
+    if gains.ndim == 1:
+        gains = gains[:, None]
+    gains = gains[np.any(gains != 0, axis=1)]
+    n_candidates = gains.shape[1]
+    if len(gains) == 0:
+        return np.ones(n_candidates)
+    scale = np.sqrt((gains ** 2).sum(axis=0))
+    scale[scale == 0] = 1.0
+    observed = gains.sum(axis=0) / scale
+    exceed = np.zeros(n_candidates)
+    total = 0
+    for flips in _flip_signs(len(gains), random_state):
+        # Flipping the rows in F turns sum(g) into sum(g) - 2 sum_F(g).
+        signed = (gains.sum(axis=0) - 2.0 * (flips.astype(float) @ gains)) / scale
+        largest = signed.max(axis=1)
+        # A small tolerance so that exact ties with the observed value count.
+        exceed += (largest[:, None] >= observed[None] - 1e-9).sum(axis=0)
+        total += len(flips)
+    if len(gains) <= EXACT_UP_TO:
+        p_values = exceed / total
+    else:
+        p_values = (exceed + 1) / (total + 1)
+    return np.where(observed > 0, np.minimum(p_values, 1.0), 1.0)
+
+
+def sign_flip_p_value(gains, *, random_state=_RESAMPLE_SEED):
+    """One-sided p-value that the mean of paired ``gains`` is above 0 (sign-flip test).
+
+    >>> sign_flip_p_value(np.array([1.0, 1.0, 1.0, 0.0, 0.0]))
+    0.125
+    """
+    return float(max_t_p_values(np.asarray(gains, dtype=float)[:, None],
+                                random_state=random_state)[0])
+
+
+def _gains(candidate, reference):
+    """Per-row gains: in correctness, or in Brier score where correctness never differs."""
+    correct = candidate.correct - reference.correct
+    if np.any(correct != 0):
+        return correct, "accuracy"
+    return reference.brier - candidate.brier, "Brier score"
+
+
+@dataclass(frozen=True)
+class GuardDecision:
+    """What the guard decided among candidates.
+
+    Attributes
+    ----------
+    kept : str or None
+        The candidate kept, or None: the reference (supervised) model stays.
+    p_values : dict
+        Adjusted one-sided p-value of each candidate.
+    criteria : dict
+        Per candidate, what its gains were measured in (``"accuracy"``, or
+        ``"Brier score"`` where it is right on exactly the same rows).
+    level : float
+        The one-sided level the p-values were held to.
+    reason : str
+        One sentence: what was compared and why the decision fell this way.
+    """
+
+    kept: str | None
+    p_values: dict
+    criteria: dict
+    level: float
+    reason: str
+
+
+def choose(reference, candidates, *, margin=1.5, chance=0.0, random_state=_RESAMPLE_SEED):
+    """Keep the best candidate that beats ``reference`` significantly, or none.
+
+    Parameters
+    ----------
+    reference : GuardScore
+        The model to beat (the supervised one, or the best round so far).
+    candidates : dict of str to GuardScore
+        Scored on the same held-out rows as ``reference``.
+    margin : float, default=1.5
+        The one-sided level as a normal quantile: p must be at most
+        ``1 - Phi(margin)`` (0.067 for 1.5, 0.023 for 2.0); 0 keeps any
+        candidate with a positive gain.
+    chance : float, default=0.0
+        A candidate whose accuracy is not above this is never kept (see
+        :func:`no_information_rate`).
+
+    Returns
+    -------
+    GuardDecision
+        Among significant candidates above chance and at least as accurate as
+        the reference, the most accurate one (then the lowest log-loss) is kept.
+    """
+    level = float(norm.sf(margin))
+    names = list(candidates)
+    if not names:
+        return GuardDecision(None, {}, {}, level, "no candidate to compare")
+    measured = [_gains(candidates[name], reference) for name in names]
+    p_values = max_t_p_values(np.column_stack([gain for gain, _ in measured]),
+                              random_state=random_state)
+    p_values = {name: float(p) for name, p in zip(names, p_values, strict=True)}
+    criteria = {name: criterion for name, (_, criterion) in zip(names, measured, strict=True)}
+    eligible = [name for name in names
+                if p_values[name] <= level
+                and candidates[name].accuracy > chance
+                and candidates[name].accuracy >= reference.accuracy]
+    if eligible:
+        kept = min(eligible, key=lambda name: (-candidates[name].accuracy,
+                                               candidates[name].log_loss))
+        reason = (f"{kept} beats the reference on held-out labeled rows ({criteria[kept]}: "
+                  f"{reference} -> {candidates[kept]}; p = {p_values[kept]:.3g} <= "
+                  f"{level:.3g})")
+        return GuardDecision(kept, p_values, criteria, level, reason)
+    best = min(names, key=lambda name: p_values[name])
+    if candidates[best].accuracy <= chance and p_values[best] <= level:
+        why = f"its held-out accuracy {candidates[best].accuracy:.4f} is not above chance " \
+              f"({chance:.4f})"
+    else:
+        why = f"p = {p_values[best]:.3g} > {level:.3g} ({criteria[best]}: {reference} -> " \
+              f"{candidates[best]})"
+    return GuardDecision(None, p_values, criteria, level,
+                         f"no candidate clearly beats the reference; the closest, {best}: {why}")
+
+
+@dataclass
+class GuardState:
+    """The guard across successive steps (self-training rounds, training epochs).
+
+    Plain state: the best score so far and its step; :meth:`propose` compares
+    a new step with that best and moves it when the step is accepted. The
+    deep trainer and scheduled retraining use it the same way.
+
+    Parameters
+    ----------
+    margin : float, default=1.5
+        See :func:`choose`.
+    patience : int, default=0
+        Steps to go on after one that is not accepted before :attr:`stop` is set.
+    chance : float, default=0.0
+        See :func:`choose`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 1] * 10)
+    >>> state = GuardState(margin=1.5)
+    >>> state.start(score_out_of_fold(y, np.tile([[0.6, 0.4]], (20, 1))))
+    >>> state.propose(score_out_of_fold(y, np.eye(2)[y])).kept
+    'step 1'
+    >>> state.best_step, state.stop
+    (1, False)
+    """
+
+    margin: float = 1.5
+    patience: int = 0
+    chance: float = 0.0
+    best: GuardScore | None = None
+    best_step: int = 0
+    step: int = 0
+    patience_left: int = 0
+    stop: bool = False
+
+    def start(self, score):
+        """Set the reference (step 0, the supervised model)."""
+        self.best, self.best_step, self.step = score, 0, 0
+        self.patience_left, self.stop = self.patience, False
+
+    def propose(self, score):
+        """Compare the next step with the best so far; returns the :class:`GuardDecision`."""
+        self.step += 1
+        decision = choose(self.best, {f"step {self.step}": score}, margin=self.margin,
+                          chance=self.chance)
+        if decision.kept is not None:
+            self.best, self.best_step = score, self.step
+            self.patience_left = self.patience
+        elif self.patience_left == 0:
+            self.stop = True
+        else:
+            self.patience_left -= 1
+        return decision
+
+    @property
+    def pending(self):
+        """Whether steps after the best one were run and not accepted."""
+        return self.step > self.best_step
+
+
+def label_folds(label_codes, *, cv=5, validation_size=200, random_state=None):
+    """Stratified folds of the labeled rows, repeated until they give at least
+    ``validation_size`` held-out predictions (at most 5 repeats).
+
+    Returns a list of ``(repeat, train, held_out)`` positions into ``label_codes``.
+    A class with a single labeled row is never held out alone: with fewer than
+    two rows in some class the folds are plain (unstratified) shuffles.
+
+    >>> import numpy as np
+    >>> folds = label_folds(np.array([0, 1] * 10), cv=5, validation_size=40, random_state=0)
+    >>> len(folds), sorted(np.concatenate([h for r, _, h in folds if r == 1])) == list(range(20))
+    (10, True)
+    """
+    label_codes = np.asarray(label_codes)
+    counts = np.bincount(label_codes)
+    n_splits = int(max(2, min(cv, counts[counts > 0].min(), len(label_codes))))
+    n_repeats = int(min(5, max(1, np.ceil(validation_size / len(label_codes)))))
+    random_state = _seed(random_state)
+    folds = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")
+        for repeat in range(n_repeats):
+            splitter = StratifiedKFold(
+                n_splits=n_splits, shuffle=True,
+                random_state=None if random_state is None else random_state + repeat)
+            folds += [(repeat, train, held_out) for train, held_out
+                      in splitter.split(np.zeros(len(label_codes)), label_codes)]
+    return folds
+
+
+def holdout_split(label_codes, *, share=0.2, random_state=None):
+    """One stratified held-out share of the labeled rows, for models too costly to refit.
+
+    Returns ``[(0, train, held_out)]`` like :func:`label_folds`.
+
+    >>> split = holdout_split(np.array([0, 1] * 10), share=0.2, random_state=0)
+    >>> len(split), len(split[0][2])
+    (1, 4)
+    """
+    label_codes = np.asarray(label_codes)
+    positions = np.arange(len(label_codes))
+    counts = np.bincount(label_codes)
+    stratify = label_codes if counts[counts > 0].min() >= 2 else None
+    train, held_out = train_test_split(positions, test_size=share, stratify=stratify,
+                                       random_state=_seed(random_state))
+    return [(0, np.sort(train), np.sort(held_out))]
+
+
+def make_splits(label_codes, *, mode="folds", cv=5, validation_size=200, share=0.2,
+                random_state=None):
+    """The guard's splits of the labeled rows: ``"folds"`` or ``"holdout"``."""
+    if mode == "folds":
+        return label_folds(label_codes, cv=cv, validation_size=validation_size,
+                           random_state=random_state)
+    if mode == "holdout":
+        return holdout_split(label_codes, share=share, random_state=random_state)
+    raise ValueError(f"mode={mode!r}; use one of {SPLIT_MODES}")
+
+
+def _seed(random_state):
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    return random_state
+
+
+def stacked_truth(label_codes, folds):
+    """Class codes of the held-out rows, stacked over repeats (row order of the labeled rows)."""
+    n_repeats = folds[-1][0] + 1
+    return np.tile(np.asarray(label_codes), n_repeats), n_repeats
+

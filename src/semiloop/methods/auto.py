@@ -1,0 +1,92 @@
+"""The automatic choice: every semi-supervised method against the supervised model.
+
+:class:`AutoClassifier` is what ``semiloop train`` runs by default. It scores
+the supervised base classifier and each candidate method (self-training, the
+graph method, the S3VM) on the same held-out folds of the labeled rows, and
+keeps the most accurate candidate only when its gain over the supervised
+model is significant after allowing for having picked the best of several
+(Westfall and Young's max-T over shared sign flips, :func:`semiloop.guard.choose`).
+Otherwise the supervised model is returned.
+
+Self-training scores itself: its guard runs one chain per fold of the same
+folds, and its held-out probabilities at the round it keeps are used (each of
+its rounds was itself accepted by the guard against the one before).
+"""
+
+from semiloop._compat import HasMethods
+from semiloop.methods.guarded import _GuardedSelection
+from semiloop.registry import CANDIDATES, make_candidate
+
+__all__ = ["AutoClassifier"]
+
+
+class AutoClassifier(_GuardedSelection):
+    """The best semi-supervised method for the data, or the supervised model.
+
+    Parameters
+    ----------
+    supervised : estimator or None, default=None
+        The base classifier: the supervised reference and fallback, and the
+        classifier self-training wraps. None means a standardised logistic
+        regression.
+    methods : tuple of str, default=("self-training", "graph", "s3vm")
+        Candidates, by name in :data:`semiloop.registry.METHODS`.
+    cv, validation_size : int, default=5, 200
+        The held-out folds of the labeled rows (as in :class:`GuardedClassifier`).
+    margin : float, default=2.0
+        One-sided level of the guard's test as a normal quantile (2.0: the
+        adjusted p-value must be at most 0.023).
+    n_jobs : int, default=None
+        Threads for the held-out fits (None: one).
+    callbacks : list of Callback, default=None
+        Told of each stage and candidate record.
+    random_state : int or None, default=None
+        Seeds the folds and the methods.
+
+    Attributes
+    ----------
+    estimator_, kept_, used_unlabeled_, supervised_score_, validation_score_,
+    decision_, outcome_, history_, classes_, transduction_ :
+        As in :class:`GuardedClassifier`; ``history_`` has one
+        :class:`~semiloop.records.CandidateRecord` per candidate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_moons
+    >>> X, y = make_moons(300, noise=0.08, random_state=0)
+    >>> y_partial = np.where(np.random.default_rng(0).random(300) < 0.1, y, -1)
+    >>> model = AutoClassifier(methods=("self-training", "graph"), random_state=0)
+    >>> model.fit(X, y_partial).kept_
+    'graph'
+    >>> [record.candidate for record in model.history_]
+    ['supervised', 'self-training', 'graph']
+    """
+
+    _parameter_constraints: dict = {
+        **_GuardedSelection._parameter_constraints,
+        "supervised": [HasMethods(["fit", "predict"]), None],
+        "methods": [tuple, list],
+    }
+
+    def __init__(self, supervised=None, *, methods=CANDIDATES, cv=5, validation_size=200,
+                 margin=2.0, n_jobs=None, callbacks=None, random_state=None):
+        self.supervised = supervised
+        self.methods = methods
+        self.cv = cv
+        self.validation_size = validation_size
+        self.margin = margin
+        self.n_jobs = n_jobs
+        self.callbacks = callbacks
+        self.random_state = random_state
+
+    def _candidates(self):
+        base = self._supervised()
+        candidates = {}
+        for name in self.methods:
+            candidate = make_candidate(name, base, random_state=self.random_state)
+            if hasattr(candidate, "cv"):
+                # self-training's guard must run on the very folds the others are scored on
+                candidate.set_params(cv=self.cv, validation_size=self.validation_size)
+            candidates[name] = candidate
+        return candidates

@@ -1,0 +1,111 @@
+"""Typed history records: what an iterative method did, one record per step.
+
+Every estimator family keeps one shape: self-training a :class:`RoundRecord`
+per round, the guarded and automatic choice a :class:`CandidateRecord` per
+candidate. Callbacks (:mod:`semiloop.callbacks`) receive the same records as
+they are made; ``to_dict()`` gives the plain form written to ``metrics.json``.
+
+Examples
+--------
+>>> record = CandidateRecord("graph", validation_accuracy=0.9, validation_log_loss=0.3,
+...                          p_value=0.01, criterion="accuracy", kept=True)
+>>> record.to_dict()["candidate"], record.kept
+('graph', True)
+"""
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+__all__ = ["CandidateRecord", "RoundRecord", "per_class"]
+
+
+def per_class(values, classes):
+    """``{class: value}`` with plain Python keys and values (NaN becomes None).
+
+    >>> per_class(np.array([3, 0]), np.array(["cat", "dog"]))
+    {'cat': 3, 'dog': 0}
+    """
+    return {_plain(c): _plain(v) for c, v in zip(classes, values, strict=True)}
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+class _Record:
+    def to_dict(self):
+        """The record as plain Python values (for JSON)."""
+        return asdict(self)
+
+
+@dataclass
+class RoundRecord(_Record):
+    """One self-training round; round 0 is the supervised model.
+
+    Attributes
+    ----------
+    round : int
+    added, dropped : dict
+        Pseudo-labels added and dropped this round, per class.
+    mean_confidence, thresholds : dict
+        Mean confidence of the added pseudo-labels and the threshold, per class.
+    n_pseudo_labels : int
+        Pseudo-labels held after the round.
+    validation_accuracy, validation_log_loss : float or None
+        Held-out score of the round on the labeled rows (None without a guard
+        or calibration).
+    p_value : float or None
+        The guard's p-value against the best round so far.
+    temperature : float
+        Temperature of the probabilities this round.
+    accepted : bool
+    note : str
+    """
+
+    round: int
+    added: dict = field(default_factory=dict)
+    dropped: dict = field(default_factory=dict)
+    mean_confidence: dict = field(default_factory=dict)
+    thresholds: dict = field(default_factory=dict)
+    n_pseudo_labels: int = 0
+    validation_accuracy: float | None = None
+    validation_log_loss: float | None = None
+    p_value: float | None = None
+    temperature: float = 1.0
+    accepted: bool = True
+    note: str = ""
+
+
+@dataclass
+class CandidateRecord(_Record):
+    """One candidate model scored on held-out labeled rows.
+
+    Attributes
+    ----------
+    candidate : str
+        Its name (``"supervised"``, ``"self-training"``, ``"graph"``, ...).
+    validation_accuracy, validation_log_loss : float
+    p_value : float or None
+        Adjusted p-value of its gain over the supervised model (None for the
+        supervised model itself).
+    criterion : str or None
+        What the gain was measured in (``"accuracy"`` or ``"Brier score"``).
+    kept : bool
+    seconds : float
+        Wall time of its held-out fits.
+    note : str
+    """
+
+    candidate: str
+    validation_accuracy: float
+    validation_log_loss: float
+    p_value: float | None = None
+    criterion: str | None = None
+    kept: bool = False
+    seconds: float = 0.0
+    note: str = ""

@@ -1,0 +1,127 @@
+"""The one list of semiloop's method names: the command line, ``auto``, the demo and the
+benchmarks read it, and nothing builds a method by hand.
+
+Each entry names a factory by import path, so this module imports no method
+(``import semiloop.registry`` stays light); the factories live in
+:mod:`semiloop.methods.recommended`.
+
+Examples
+--------
+>>> list(METHODS)
+['auto', 'self-training', 'graph', 's3vm']
+>>> METHODS["graph"].candidate
+True
+>>> make_method("graph", "logreg").__class__.__name__
+'GuardedClassifier'
+"""
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from semiloop.errors import SemiloopError
+
+__all__ = ["CANDIDATES", "METHODS", "MethodInfo", "make_candidate", "make_method"]
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """One method: its name, a sentence on it, and where its factories live.
+
+    Attributes
+    ----------
+    name : str
+    summary : str
+        One line for ``--help`` and reports.
+    factory : str
+        ``"module:function"`` building the guarded method around a supervised
+        base: ``function(base, *, random_state, **options)``.
+    candidate : str or None
+        ``"module:function"`` building the bare method that ``auto`` scores
+        beside the others (``function(base, *, random_state)``), or None when
+        the method is not one of ``auto``'s candidates.
+    """
+
+    name: str
+    summary: str
+    factory: str
+    candidate_factory: str | None = None
+
+    @property
+    def candidate(self):
+        return self.candidate_factory is not None
+
+
+_RECOMMENDED = "semiloop.methods.recommended"
+
+METHODS = {
+    info.name: info for info in (
+        MethodInfo("auto", "scores self-training, the graph method and the S3VM beside the "
+                   "supervised model on the same held-out labeled rows and keeps the best "
+                   "one that clearly wins", f"{_RECOMMENDED}:auto"),
+        MethodInfo("self-training", "calibrated, class-balanced self-training around the base "
+                   "classifier, each round kept only where it helps",
+                   f"{_RECOMMENDED}:self_training", f"{_RECOMMENDED}:self_training"),
+        MethodInfo("graph", "label spreading on a kNN graph of the standardised features, "
+                   "kept only where it beats the base classifier", f"{_RECOMMENDED}:graph",
+                   f"{_RECOMMENDED}:graph_model"),
+        MethodInfo("s3vm", "semi-supervised SVM (QN-S3VM, rbf kernel approximation), kept "
+                   "only where it beats the base classifier", f"{_RECOMMENDED}:s3vm",
+                   f"{_RECOMMENDED}:s3vm_model"),
+    )
+}
+
+CANDIDATES = tuple(name for name, info in METHODS.items() if info.candidate)
+
+
+def _info(name):
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise SemiloopError(
+            f"method {name!r} is not known; use one of {', '.join(METHODS)}") from None
+
+
+def _load(path):
+    module, function = path.split(":")
+    return getattr(import_module(module), function)
+
+
+def _base(model, random_state):
+    if isinstance(model, str):
+        from semiloop.base_models import make_base_model
+
+        return make_base_model(model, random_state=random_state)
+    return model
+
+
+def make_method(name, model="logreg", *, random_state=0, **options):
+    """Build method ``name`` around the base classifier ``model``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`METHODS`.
+    model : str or estimator, default="logreg"
+        A name from :data:`semiloop.base_models.BASE_MODELS` or an unfitted
+        classifier: the supervised fallback, and self-training's base.
+    random_state : int, default=0
+    **options
+        Parameters of the estimator the factory builds.
+
+    Raises
+    ------
+    SemiloopError
+        For an unknown name or model name.
+    """
+    info = _info(name)
+    return _load(info.factory)(_base(model, random_state), random_state=random_state,
+                               **options)
+
+
+def make_candidate(name, model="logreg", *, random_state=0):
+    """Build the bare method ``name`` as ``auto`` scores it (no guard of its own)."""
+    info = _info(name)
+    if not info.candidate:
+        raise SemiloopError(f"method {name!r} is not a candidate of auto; use one of "
+                            f"{', '.join(CANDIDATES)}")
+    return _load(info.candidate_factory)(_base(model, random_state), random_state=random_state)
