@@ -58,9 +58,11 @@ def test_selection_keeps_the_most_confident_of_each_class():
     assert sorted(rows.tolist()) == [0, 1, 2, 3]
 
 
-def test_selection_strict_and_eligible():
+def test_selection_is_strict_and_keeps_eligible_rows():
     proba = np.array([[0.75, 0.25], [0.8, 0.2]])
-    assert select_pseudo_labels(proba, np.array([0.75, 0.75]), strict=True)[0].tolist() == [1]
-    assert select_pseudo_labels(proba, np.array([0.75, 0.75]))[0].tolist() == [1, 0]
+    # strictly above the threshold, as in scikit-learn's SelfTrainingClassifier
+    assert select_pseudo_labels(proba, np.array([0.75, 0.75]))[0].tolist() == [1]
+    assert select_pseudo_labels(proba, np.array([0.7, 0.7]))[0].tolist() == [1, 0]  # by confidence
     eligible = np.array([True, False])
     assert select_pseudo_labels(proba, np.array([0.5, 0.5]), eligible=eligible)[0].tolist() == [0]
+    assert select_pseudo_labels(proba, np.array([0.5, 0.5]), k_best=1)[0].tolist() == [1]

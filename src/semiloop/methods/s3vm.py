@@ -57,9 +57,10 @@ class S3VM(ClassifierMixin, BaseEstimator):
     depend on their scale. Cost: linear, ``O(n d)`` per L-BFGS evaluation for
     ``n`` rows and ``d`` features (``d = n_components`` for ``kernel="rbf"``,
     plus ``O(n d n_features)`` once for the Nyström map); on 100,000 rows it
-    takes seconds. L-BFGS runs with one BLAS thread: its many small products
-    lose more to thread hand-offs than they gain, many times over on a busy
-    machine.
+    takes seconds. ``fit`` runs with one BLAS thread: its many small products
+    (L-BFGS steps, the Nyström map's ``n_components``-square SVD) lose more to
+    thread hand-offs than they gain, many times over on a busy machine (a
+    200-component map: 0.02 s on one thread, 0.55 s on two busy ones).
 
     Parameters
     ----------
@@ -251,17 +252,16 @@ class S3VM(ClassifierMixin, BaseEstimator):
                           stacklevel=2)
         rng = check_random_state(self.random_state)
         self.classes_ = classes
-        self.feature_map_ = self._fit_feature_map(X, rng)
-        Z = self._transform(X)
-        center = _column_mean(Z[unlabeled] if len(unlabeled) else Z)
-        problems = self._binary_problems(Z, center, codes, labeled, unlabeled)
         with threadpool_limits(limits=1, user_api="blas"):
+            self.feature_map_ = self._fit_feature_map(X, rng)
+            Z = self._transform(X)
+            center = _column_mean(Z[unlabeled] if len(unlabeled) else Z)
+            problems = self._binary_problems(Z, center, codes, labeled, unlabeled)
             params = self._anneal(problems, unlabeled)
-        solved = [problem.forward(x) for problem, x in zip(problems, params, strict=True)]
-        self.coef_ = np.array([w for w, _, _ in solved])
-        self.intercept_ = np.array([b - center @ w for w, b, _ in solved])
-        decision = np.column_stack([f for _, _, f in solved])
-        with threadpool_limits(limits=1, user_api="blas"):
+            solved = [problem.forward(x) for problem, x in zip(problems, params, strict=True)]
+            self.coef_ = np.array([w for w, _, _ in solved])
+            self.intercept_ = np.array([b - center @ w for w, b, _ in solved])
+            decision = np.column_stack([f for _, _, f in solved])
             scores = self._out_of_fold_decision(problems, params, decision, codes, labeled, rng)
         self.temperature_ = _fit_temperature(_logits(scores), codes[labeled])
         predicted = codes.copy()
