@@ -18,6 +18,8 @@ Protocol and data follow `the project's `shared/BENCHMARK.md``, "Suite 1" (see
 - ``sklearn_label_spreading``: ``make_pipeline(StandardScaler(),
   LabelSpreading(kernel="knn", n_neighbors=7))``; it does not depend on the base, so
   it is fitted once per fold and reported under every base;
+- ``semiloop_auto``: ``semiloop train`` (``--method auto``): self-training, the graph method
+  and the S3VM scored on the same held-out folds, the best kept only where it clearly wins;
 - ``semiloop_graph``: ``semiloop train --method graph``: semiloop's recommended label
   spreading on standardised features inside ``GuardedClassifier``, the base as fallback;
 - ``semiloop_label_spreading``: that label spreading alone (no guard; base-free);
@@ -66,7 +68,7 @@ import keel_md
 import numpy as np
 import sklearn
 from sklearn.base import clone
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.pipeline import make_pipeline
@@ -82,43 +84,32 @@ def make_semiloop(base):
     """The semiloop estimator under test (imported lazily; see ``SEMILOOP_BENCH_FAKE``)."""
     if os.environ.get(FAKE_ENV) == "1":
         return SelfTrainingClassifier(base, threshold=0.75)
-    import semiloop
+    from semiloop.registry import make_method
 
     options = json.loads(os.environ.get(OPTIONS_ENV) or "{}")
-    return semiloop.SafeSelfTrainingClassifier(base, **{"random_state": 0, **options})
+    return make_method("self-training", base, **{"random_state": 0, **options})
 
 
-def make_semiloop_graph(base):
-    """``semiloop train --method graph``: guarded label spreading, ``base`` as fallback."""
-    import semiloop
-    from semiloop.methods.guarded import GuardedClassifier
+def make_registered(name, base):
+    """A method as ``semiloop train --method NAME`` builds it, ``base`` as its base."""
+    from semiloop.registry import make_method
 
-    spreading = make_pipeline(StandardScaler(),
-                              semiloop.SparseLabelSpreading(n_neighbors=10))
-    return GuardedClassifier(spreading, supervised=base, random_state=0)
+    return make_method(name, base, random_state=0)
 
 
 def make_semiloop_spreading():
     """semiloop's recommended label spreading alone, on standardised features."""
-    import semiloop
+    from semiloop.registry import make_candidate
 
-    return make_pipeline(StandardScaler(),
-                         semiloop.SparseLabelSpreading(n_neighbors=10))
+    return make_candidate("graph", random_state=0)
 
 
 def make_semiloop_s3vm(unlabeled_weight=1.0):
     """semiloop's S3VM with the rbf kernel approximation, on standardised features."""
-    import semiloop
+    from semiloop.registry import make_candidate
 
-    return make_pipeline(StandardScaler(), semiloop.S3VM(
-        kernel="rbf", unlabeled_weight=unlabeled_weight, random_state=0))
-
-
-def make_semiloop_s3vm_guarded(base):
-    """``semiloop train --method s3vm``: the guarded S3VM, ``base`` as fallback."""
-    from semiloop.methods.guarded import GuardedClassifier
-
-    return GuardedClassifier(make_semiloop_s3vm(), supervised=base, random_state=0)
+    model = make_candidate("s3vm", random_state=0)
+    return model.set_params(s3vm__unlabeled_weight=unlabeled_weight)
 
 
 BASES = {
@@ -126,10 +117,12 @@ BASES = {
     "logreg": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
     # the supervised peer of the S3VM: an rbf SVM on the same labels
     "svm": lambda: make_pipeline(StandardScaler(), SVC(kernel="rbf")),
+    "hgb": lambda: HistGradientBoostingClassifier(random_state=0),
 }
 METHODS = (
     "supervised",
     "semiloop",
+    "semiloop_auto",
     "semiloop_graph",
     "semiloop_label_spreading",
     "semiloop_s3vm",
@@ -143,6 +136,7 @@ DEFAULT_METHODS = ("supervised", "semiloop", "sklearn_self_training", "sklearn_l
                    "full")
 BASE_FREE = frozenset({"sklearn_label_spreading", "semiloop_label_spreading", "semiloop_s3vm",
                        "semiloop_s3vm_weight0"})
+GUARDED = ("semiloop", "semiloop_auto", "semiloop_graph", "semiloop_s3vm_guarded")
 SEED = 0
 REPO = Path(__file__).resolve().parent.parent
 
@@ -153,8 +147,10 @@ def _estimator(method, base):
         return clone(base), "labeled"
     if method == "semiloop":
         return make_semiloop(clone(base)), "semi"
+    if method == "semiloop_auto":
+        return make_registered("auto", clone(base)), "semi"
     if method == "semiloop_graph":
-        return make_semiloop_graph(clone(base)), "semi"
+        return make_registered("graph", clone(base)), "semi"
     if method == "semiloop_label_spreading":
         return make_semiloop_spreading(), "semi"
     if method == "semiloop_s3vm":
@@ -162,7 +158,7 @@ def _estimator(method, base):
     if method == "semiloop_s3vm_weight0":
         return make_semiloop_s3vm(unlabeled_weight=0.0), "semi"
     if method == "semiloop_s3vm_guarded":
-        return make_semiloop_s3vm_guarded(clone(base)), "semi"
+        return make_registered("s3vm", clone(base)), "semi"
     if method == "sklearn_self_training":
         return SelfTrainingClassifier(clone(base), threshold=0.75), "semi"
     if method == "sklearn_label_spreading":
@@ -198,8 +194,8 @@ def _fit_one(method, base, X_tr, y_tr, y_semi, X_te, y_te):
         except Exception as exc:
             rec["error"] = f"{type(exc).__name__}: {exc}"
     rec["warnings"] = sorted({w.category.__name__ for w in caught})
-    if method in ("semiloop", "semiloop_graph", "semiloop_s3vm_guarded") and est is not None:
-        for attr in ("used_unlabeled_", "termination_condition_", "n_iter_"):
+    if method in GUARDED and est is not None:
+        for attr in ("used_unlabeled_", "termination_condition_", "n_iter_", "kept_"):
             value = getattr(est, attr, None)
             if value is not None:
                 rec[attr.rstrip("_")] = _jsonable(value)

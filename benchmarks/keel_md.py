@@ -17,6 +17,7 @@ __all__ = ["COLUMN_NAMES", "render", "summarise"]
 COLUMN_NAMES = {
     "supervised": "supervised",
     "semiloop": "semiloop",
+    "semiloop_auto": "semiloop auto (default)",
     "semiloop_graph": "semiloop graph (guarded)",
     "semiloop_label_spreading": "semiloop label spreading",
     "semiloop_s3vm": "semiloop S3VM",
@@ -147,7 +148,7 @@ def _base_section(report, base):
 
 def _fallback_note(results, datasets, base):
     lines = []
-    for method in ("semiloop", "semiloop_graph", "semiloop_s3vm_guarded"):
+    for method in ("semiloop", "semiloop_auto", "semiloop_graph", "semiloop_s3vm_guarded"):
         flags = [
             flag
             for ds in datasets

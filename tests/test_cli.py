@@ -64,8 +64,9 @@ def test_train_writes_model_predictions_and_metrics(tmp_path, trained):
     for value in (metrics["supervised_validation_accuracy"],
                   metrics["semiloop_validation_accuracy"]):
         assert f"{value:.3f}" in result.stdout
-    assert "supervised only" in result.stdout
-    assert f"rounds: {metrics['rounds']}" in result.stdout
+    for record in metrics["history"]:  # every candidate of the default method, auto
+        assert record["candidate"] in result.stdout
+    assert f"method: auto; kept: {metrics['kept']}" in result.stdout
 
 
 def test_train_again_replaces_the_outputs(tmp_path, data, trained):
@@ -118,7 +119,7 @@ def test_failed_training_writes_nothing(tmp_path):
     result = runner.invoke(app, ["train", str(tmp_path / "holes.csv"), "--label", "label",
                                  "--unlabeled-marker", "?", "--out", str(out)])
     assert result.exit_code == 2
-    assert result.stderr.startswith("semiloop: error: ")
+    assert result.stderr.splitlines()[-1].startswith("semiloop: error: ")  # after the id warning
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["holes.csv"]
     result = runner.invoke(app, ["train", str(tmp_path / "holes.csv"), "--label", "label",
@@ -207,6 +208,7 @@ def test_summary_says_plainly_when_unlabeled_data_did_not_help():
         "n_labeled": 10, "n_unlabeled": 90, "classes": ["a", "[b]"],
         "labeled_per_class": {"a": 5, "[b]": 5}, "pseudo_labels_per_class": {},
         "rounds": 1, "termination": "rolled_back", "used_unlabeled": False,
+        "method": "self-training", "kept": "self-training", "history": [],
     }
     printed = io.StringIO()
     cli._print_train_summary(Console(file=printed, width=60), metrics, "out", 90)
@@ -227,34 +229,40 @@ def test_train_with_the_graph_method_and_its_guard(tmp_path):
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["method"] == "graph"
-    assert [entry["candidate"] for entry in metrics["history"]] == ["supervised", "LabelSpreading"]
-    assert metrics["used_unlabeled"] == metrics["history"][1]["accepted"]
-    assert f"method: graph ({'kept' if metrics['used_unlabeled'] else 'not kept'})" in result.output
+    assert [entry["candidate"] for entry in metrics["history"]] == [
+        "supervised", "SparseLabelSpreading"]
+    assert metrics["used_unlabeled"] == metrics["history"][1]["kept"]
+    assert f"method: graph; kept: {metrics['kept']}" in result.output
+    assert "guard: " in result.output and "p = " in result.output
     predictions = pd.read_csv(tmp_path / "out" / "predictions.csv")
     assert len(predictions) == (frame["label"] == "?").sum()
 
 
-def test_demo_prints_every_model_and_what_each_method_did(monkeypatch):
+def test_demo_prints_every_model_and_each_candidate(monkeypatch):
     seen = {}
 
     def fake_run_demo(seed=0, progress=None):
         seen["seed"] = seed
+        candidates = [
+            {"candidate": "supervised", "validation_accuracy": 0.81, "p_value": None,
+             "kept": False},
+            {"candidate": "self-training", "validation_accuracy": 0.83, "p_value": 0.2,
+             "kept": False},
+            {"candidate": "graph", "validation_accuracy": 0.93, "p_value": 0.001, "kept": True},
+        ]
         return {"seed": seed, "n_test": 540, "n_train": 1257, "n_labeled": 60,
                 "n_unlabeled": 1197, "supervised_accuracy": 0.8, "semiloop_accuracy": 0.85,
-                "graph_accuracy": 0.8, "fully_supervised_accuracy": 0.9, "gap_closed": 0.5,
-                "graph_gap_closed": 0.0, "used_unlabeled": True,
-                "graph_used_unlabeled": False, "total_seconds": 1.5}
+                "fully_supervised_accuracy": 0.9, "gap_closed": 0.5, "used_unlabeled": True,
+                "kept": "graph", "candidates": candidates, "total_seconds": 1.5}
 
     monkeypatch.setattr("semiloop.demo.run_demo", fake_run_demo)
     result = runner.invoke(app, ["demo", "--seed", "4"])
     assert result.exit_code == 0, result.output
     assert seen["seed"] == 4
-    for text in ("supervised only", "0.800", "semiloop (self-training)", "0.850",
-                 "semiloop --method graph", "fully supervised", "0.900",
-                 "self-training closed 50% of the gap",
-                 "the graph method: unlabeled data did not help"):
+    for text in ("supervised only", "0.800", "semiloop (kept: graph)", "0.850",
+                 "fully supervised", "0.900", "self-training", "0.830", "0.2", "0.001",
+                 "semiloop (graph) closed 50% of the gap"):
         assert text in result.stdout
-    assert "graph method closed" not in result.stdout
 
 
 def test_python_m_semiloop_and_a_light_import():

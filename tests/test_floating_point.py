@@ -6,7 +6,6 @@ from the training data, whose probabilities are tiny. Division by zero,
 overflow and invalid operations still raise: they are real errors.
 """
 
-import importlib
 import warnings
 
 import numpy as np
@@ -21,7 +20,7 @@ from semiloop.methods.calibration import (
     expected_calibration_error,
     fit_temperature,
 )
-from semiloop.workflow import make_method
+from semiloop.registry import make_method
 
 
 def _keep_per_class(y, n_per_class, seed=0):
@@ -77,18 +76,6 @@ DATA = {"blobs": _blobs, "far blobs": _far_blobs, "outliers": _outliers, "digits
         "scaled digits": _scaled_digits}
 
 
-def _recommended_graph(kind):
-    """The recommended graph configuration: ``Sparse<kind>``, or ``<kind>(recommended=True)``."""
-    for module in (semiloop, importlib.import_module("semiloop.methods")):
-        cls = getattr(module, f"Sparse{kind}", None)
-        if cls is not None:
-            return cls()
-    model = getattr(semiloop, kind)()
-    if "recommended" not in model.get_params():
-        pytest.skip(f"neither Sparse{kind} nor {kind}(recommended=True) exists")
-    return model.set_params(recommended=True)
-
-
 ESTIMATORS = {
     "S3VM linear": lambda: semiloop.S3VM(random_state=0),
     "S3VM rbf": lambda: semiloop.S3VM(kernel="rbf", n_components=100, random_state=0),
@@ -98,41 +85,21 @@ ESTIMATORS = {
     "SafeSelfTrainingClassifier": lambda: semiloop.SafeSelfTrainingClassifier(random_state=0),
     "GuardedClassifier graph": lambda: make_method("graph"),
     "GuardedClassifier s3vm": lambda: make_method("s3vm"),
+    "AutoClassifier": lambda: make_method("auto", methods=("self-training", "graph")),
     "LabelSpreading": lambda: semiloop.LabelSpreading(),
     "LabelPropagation": lambda: semiloop.LabelPropagation(),
     "LabelSpreading knn": lambda: semiloop.LabelSpreading(kernel="knn"),
     "LabelPropagation knn": lambda: semiloop.LabelPropagation(kernel="knn"),
-    "SparseLabelSpreading": lambda: _recommended_graph("LabelSpreading"),
-    "SparseLabelPropagation": lambda: _recommended_graph("LabelPropagation"),
+    "SparseLabelSpreading": lambda: semiloop.SparseLabelSpreading(),
+    "SparseLabelPropagation": lambda: semiloop.SparseLabelPropagation(),
 }
-
-_BASE_PREDICT = ("semiloop/methods/_chain.py full_proba: estimator.predict_proba(X) runs the "
-                 "base classifier (LogisticRegression's softmax) without "
-                 "np.errstate(under='ignore'); exp underflows on rows far from the boundary")
-_BASE_FIT = ("semiloop/methods/_chain.py fit_estimator: estimator.fit runs the base classifier "
-             "(LogisticRegression's lbfgs loss) without np.errstate(under='ignore'); "
-             "it underflows on outliers among the unlabeled rows")
-# (estimator, data) -> where it fails, in a file the owner of this test does not edit
-KNOWN_FAILURES = {
-    ("SelfTrainingClassifier", "far blobs"): _BASE_PREDICT,
-    ("SelfTrainingClassifier", "outliers"): _BASE_FIT,
-    ("SelfTrainingClassifier", "digits"): _BASE_PREDICT,
-    ("SelfTrainingClassifier", "scaled digits"): _BASE_PREDICT,
-    ("SelfTrainingClassifier default", "digits"): _BASE_PREDICT,
-    ("SelfTrainingClassifier default", "scaled digits"): _BASE_PREDICT,
-}
-
 
 def _cases():
     for name in ESTIMATORS:
         for data in DATA:
-            if name.startswith("GuardedClassifier") and data == "scaled digits":
+            if name.startswith(("GuardedClassifier", "Auto")) and data == "scaled digits":
                 continue  # its methods standardise the features themselves
-            marks = ()
-            if (name, data) in KNOWN_FAILURES:
-                marks = pytest.mark.xfail(strict=True, raises=FloatingPointError,
-                                          reason=KNOWN_FAILURES[name, data])
-            yield pytest.param(name, data, marks=marks, id=f"{name}-{data}")
+            yield pytest.param(name, data, id=f"{name}-{data}")
 
 
 @pytest.mark.parametrize(("name", "data"), list(_cases()))

@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 from sample_tables import two_class_table
 
+from semiloop.callbacks import Callback
 from semiloop.errors import DataError, FeatureMismatchError, SemiloopError
+from semiloop.records import CandidateRecord, RoundRecord
+from semiloop.registry import CANDIDATES
 from semiloop.workflow import TableModel, predict_table, train_table
 
 
@@ -23,7 +26,8 @@ def test_train_table_predicts_every_unlabeled_row_by_id():
 
 def test_metrics_describe_the_fit_and_are_json_ready():
     frame = two_class_table()
-    result = train_table(frame, "label", id_column="row", unlabeled_marker="?")
+    result = train_table(frame, "label", id_column="row", unlabeled_marker="?",
+                         method="self-training")
     metrics = result.metrics
     labeled = frame["label"] != "?"
     assert metrics["n_labeled"] == labeled.sum()
@@ -39,14 +43,36 @@ def test_metrics_describe_the_fit_and_are_json_ready():
     json.dumps(metrics)
 
 
-def test_progress_sees_the_rounds_as_they_grow():
-    seen = []
-    result = train_table(two_class_table(), "label", unlabeled_marker="?", progress=seen.append)
-    assert seen, "progress was never called"
-    assert seen[-1] == result.metrics["history"]
-    lengths = [len(history) for history in seen]
-    assert lengths == sorted(lengths)
-    assert seen[-1][-1]["round"] == result.metrics["rounds"]
+class _Seen(Callback):
+    def __init__(self):
+        self.records, self.stages = [], []
+
+    def on_fit_begin(self, estimator, *, stage=""):
+        self.stages.append(stage)
+
+    def on_record(self, estimator, record):
+        self.records.append(record)
+
+
+def test_callbacks_hear_every_round_and_candidate_as_it_is_recorded():
+    seen = _Seen()
+    result = train_table(two_class_table(), "label", unlabeled_marker="?", callbacks=[seen])
+    candidates = [r.to_dict() for r in seen.records if isinstance(r, CandidateRecord)]
+    rounds = [r for r in seen.records if isinstance(r, RoundRecord)]
+    assert candidates == result.metrics["history"]
+    assert [c["candidate"] for c in candidates] == ["supervised", *CANDIDATES]
+    assert [r.round for r in rounds] == list(range(len(rounds))) and rounds[0].round == 0
+    assert [stage for stage in seen.stages if stage] == list(CANDIDATES)
+
+
+def test_auto_keeps_at_most_one_candidate_and_says_which():
+    result = train_table(two_class_table(), "label", unlabeled_marker="?")
+    metrics = result.metrics
+    kept = [record["candidate"] for record in metrics["history"] if record["kept"]]
+    assert kept == [metrics["kept"]]
+    assert metrics["used_unlabeled"] == (metrics["kept"] != "supervised")
+    assert metrics["guard"]["level"] == pytest.approx(0.02275, abs=1e-5)
+    json.dumps(metrics)
 
 
 def test_same_seed_same_predictions():
@@ -91,14 +117,15 @@ def test_unknown_model_names_the_choices():
         train_table(two_class_table(), "label", unlabeled_marker="?", model="xgboost")
 
 
-@pytest.mark.parametrize("method, candidate", [("graph", "LabelSpreading"), ("s3vm", "S3VM")])
+@pytest.mark.parametrize("method, candidate",
+                         [("graph", "SparseLabelSpreading"), ("s3vm", "S3VM")])
 def test_graph_and_s3vm_methods_are_guarded(method, candidate):
     frame = two_class_table(n_rows=160)
     result = train_table(frame, "label", method=method, id_column="row", unlabeled_marker="?")
     metrics = result.metrics
     assert metrics["method"] == method
     assert [entry["candidate"] for entry in metrics["history"]] == ["supervised", candidate]
-    kept = metrics["history"][1]["accepted"]
+    kept = metrics["history"][1]["kept"]
     assert metrics["used_unlabeled"] == kept
     assert (sum(metrics["pseudo_labels_per_class"].values()) == metrics["n_unlabeled"]) == kept
     json.dumps(metrics)
@@ -107,5 +134,5 @@ def test_graph_and_s3vm_methods_are_guarded(method, candidate):
 
 
 def test_unknown_method_is_refused():
-    with pytest.raises(SemiloopError, match="use one of self-training, graph, s3vm"):
+    with pytest.raises(SemiloopError, match="use one of auto, self-training, graph, s3vm"):
         train_table(two_class_table(), "label", method="tsvm", unlabeled_marker="?")

@@ -20,7 +20,9 @@ from typing import Annotated
 import typer
 
 from semiloop.base_models import BASE_MODELS
+from semiloop.callbacks import Callback
 from semiloop.errors import ModelFileError, SemiloopError, SemiloopWarning
+from semiloop.registry import METHODS
 
 __all__ = ["app", "main"]
 
@@ -28,10 +30,10 @@ OUTPUT_FILES = ("model.skops", "predictions.csv", "metrics.json")
 NO_GAIN_SENTENCE = (
     "Unlabeled data did not help on the validation signal: the model is the supervised one."
 )
+DEFAULT_METHOD = "auto"
 
 ModelName = Enum("ModelName", {name: name for name in BASE_MODELS}, type=str)
-MethodName = Enum("MethodName", {name: name for name in ("self-training", "graph", "s3vm")},
-                  type=str)
+MethodName = Enum("MethodName", {name: name for name in METHODS}, type=str)
 
 app = typer.Typer(
     name="semiloop",
@@ -55,11 +57,12 @@ def train(
     label: Annotated[str, typer.Option(
         "--label", "-l", help="Label column; empty, -1 or --unlabeled-marker mean unlabeled.")],
     model: Annotated[ModelName, typer.Option(
-        help="Base classifier (with graph and s3vm: the supervised fallback).")] = "logreg",
+        help="Base classifier: the supervised reference and fallback, and the classifier "
+             "self-training wraps.")] = "logreg",
     method: Annotated[MethodName, typer.Option(
-        help="self-training around the base classifier, graph (label spreading on a kNN "
-             "graph) or s3vm (semi-supervised SVM); each is kept only where it beats the "
-             "supervised model on held-out labeled rows.")] = "self-training",
+        help="; ".join(f"{name}: {info.summary}" for name, info in METHODS.items())
+        + ". Every method is kept only where it beats the base classifier on held-out "
+          "labeled rows.")] = DEFAULT_METHOD,
     out: Annotated[Path, typer.Option(
         "--out", "-o", help="Folder for model.skops, predictions.csv and metrics.json.")
     ] = Path("semiloop-out"),
@@ -78,13 +81,13 @@ def train(
 
         _check_writable(out)
         console = _console(stderr=True)
-        with _quiet_deprecations(), _round_progress(console) as progress:
+        with _quiet_deprecations(), _training_progress(console) as progress:
             result = train_table(
                 data, label, model=ModelName(model).value, method=MethodName(method).value,
                 id_column=id_column,
                 unlabeled_marker=unlabeled_marker,
                 nan_policy="impute" if impute else "error", random_state=seed,
-                progress=progress,
+                callbacks=[progress],
             )
         _write_outputs(out, result)
         _print_train_summary(_console(), result.metrics, out, len(result.predictions))
@@ -282,23 +285,31 @@ def _quiet_deprecations():
         yield
 
 
+class _Progress(Callback):
+    """Shows each stage of training and each history record on one live line."""
+
+    def __init__(self, show):
+        self.show = show
+
+    def on_fit_begin(self, estimator, *, stage=""):
+        if stage:
+            self.show(f"scoring {stage} on held-out labeled rows")
+
+    def on_record(self, estimator, record):
+        if hasattr(record, "candidate"):
+            self.show(f"{record.candidate}: held-out accuracy {record.validation_accuracy:.3f}")
+        elif record.round == 0:
+            self.show("self-training: supervised model fitted")
+        else:
+            self.show(f"self-training round {record.round}: {record.n_pseudo_labels} "
+                      "pseudo-labels")
+
+
 @contextmanager
-def _round_progress(console):
-    """A live line with the self-training round and the pseudo-label count."""
-    with _spinner(console, "fitting the supervised model and its validation folds") as show:
-
-        def update(history):
-            if not history:
-                return
-            last = history[-1]
-            if "round" not in last:
-                return
-            if last["round"] == 0:
-                show("round 0: supervised model fitted; self-training")
-            else:
-                show(f"round {last['round']}: {last.get('n_pseudo_labels', 0)} pseudo-labels")
-
-        yield update
+def _training_progress(console):
+    """A callback that keeps a live status line of the training stages."""
+    with _spinner(console, "fitting the supervised model on held-out folds") as show:
+        yield _Progress(show)
 
 
 @contextmanager
@@ -323,22 +334,35 @@ def _spinner(console, description):
 
 
 def _print_train_summary(console, metrics, out, n_predictions):
-    table = _table("validation signal", ["", "supervised only", "semiloop"])
-    table.add_row("cross-validated accuracy\non the labeled rows",
-                  _number(metrics["supervised_validation_accuracy"]),
-                  _number(metrics["semiloop_validation_accuracy"]))
-    console.print(table)
+    table = _table("held-out accuracy on the labeled rows (cross-validated)",
+                   ["candidate", "accuracy", "log-loss", "p-value", ""])
+    for record in metrics["history"]:
+        if "candidate" not in record:
+            continue
+        table.add_row(_text(record["candidate"]), _number(record["validation_accuracy"]),
+                      _number(record["validation_log_loss"]),
+                      "" if record["p_value"] is None else f"{record['p_value']:.3g}",
+                      "kept" if record["kept"] else "")
+    if table.row_count:
+        console.print(table)
+    else:
+        table = _table("validation signal", ["", "supervised only", "semiloop"])
+        table.add_row("cross-validated accuracy\non the labeled rows",
+                      _number(metrics["supervised_validation_accuracy"]),
+                      _number(metrics["semiloop_validation_accuracy"]))
+        console.print(table)
     classes = _table(f"{metrics['n_labeled']} labeled, {metrics['n_unlabeled']} unlabeled rows",
                      ["class", "labels", "pseudo-labels"])
     for name in metrics["classes"]:
         classes.add_row(_text(name), str(metrics["labeled_per_class"].get(name, 0)),
                         str(metrics["pseudo_labels_per_class"].get(name, 0)))
     console.print(classes)
+    console.print(_text(f"method: {metrics['method']}; kept: {metrics['kept']}"))
     if "rounds" in metrics:
-        console.print(f"rounds: {metrics['rounds']} (stopped: {metrics['termination']})")
-    else:
-        kept = "kept" if metrics["used_unlabeled"] else "not kept"
-        console.print(f"method: {metrics['method']} ({kept})")
+        console.print(f"self-training rounds: {metrics['rounds']} "
+                      f"(stopped: {metrics['termination']})")
+    if "guard" in metrics:
+        console.print(_text(f"guard: {metrics['guard']['reason']}"), soft_wrap=True)
     if not metrics["used_unlabeled"]:
         console.print(NO_GAIN_SENTENCE, soft_wrap=True)
     console.print(_text(f"wrote {', '.join(OUTPUT_FILES)} ({n_predictions} unlabeled rows "
@@ -351,18 +375,24 @@ def _print_demo_summary(console, result):
     both = f"{result['n_labeled']} + {result['n_unlabeled']} unlabeled"
     table.add_row("supervised only", str(result["n_labeled"]),
                   _number(result["supervised_accuracy"]))
-    table.add_row("semiloop (self-training)", both, _number(result["semiloop_accuracy"]))
-    table.add_row("semiloop --method graph", both, _number(result["graph_accuracy"]))
+    table.add_row(f"semiloop (kept: {result['kept']})", both,
+                  _number(result["semiloop_accuracy"]))
     table.add_row("fully supervised", str(result["n_train"]),
                   _number(result["fully_supervised_accuracy"]))
     console.print(table)
-    for name, prefix in (("self-training", ""), ("the graph method", "graph_")):
-        if not result[f"{prefix}used_unlabeled"]:
-            console.print(f"{name}: unlabeled data did not help on the validation signal, "
-                          "so the model is the supervised one.", soft_wrap=True)
-        elif result[f"{prefix}gap_closed"] is not None:
-            console.print(f"{name} closed {result[f'{prefix}gap_closed']:.0%} of the gap "
-                          "between supervised only and fully supervised.", soft_wrap=True)
+    candidates = _table("semiloop's candidates, held-out accuracy on the labeled rows",
+                        ["candidate", "accuracy", "p-value", ""])
+    for record in result["candidates"]:
+        candidates.add_row(record["candidate"], _number(record["validation_accuracy"]),
+                           "" if record["p_value"] is None else f"{record['p_value']:.3g}",
+                           "kept" if record["kept"] else "")
+    console.print(candidates)
+    if not result["used_unlabeled"]:
+        console.print("unlabeled data did not help on the validation signal, so the model is "
+                      "the supervised one.", soft_wrap=True)
+    elif result["gap_closed"] is not None:
+        console.print(f"semiloop ({result['kept']}) closed {result['gap_closed']:.0%} of the gap "
+                      "between supervised only and fully supervised.", soft_wrap=True)
     console.print(f"took {result['total_seconds']:.1f} s", soft_wrap=True)
 
 

@@ -21,14 +21,11 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from semiloop.base_models import make_base_model
 from semiloop.data import load_dataset
-from semiloop.errors import SemiloopError
 from semiloop.features import TableEncoder
-from semiloop.methods.guarded import GuardedClassifier
-from semiloop.methods.self_training import SafeSelfTrainingClassifier
+from semiloop.registry import make_method
 
-__all__ = ["METHODS", "TableModel", "TrainResult", "build_pipeline", "make_method", "predict_table",
+__all__ = ["DEFAULT_METHOD", "TableModel", "TrainResult", "build_pipeline", "predict_table",
            "train_table"]
 
 
@@ -68,58 +65,27 @@ class TrainResult:
     metrics: dict
 
 
-METHODS = ("self-training", "graph", "s3vm")
+DEFAULT_METHOD = "auto"
 
 
-def build_pipeline(model="logreg", *, method="self-training", nan_policy="error",
-                   random_state=0, **options):
-    """Table encoder followed by :func:`make_method` (the step named ``"ssl"``)."""
-    step = make_method(method, model, random_state=random_state, **options)
+def build_pipeline(model="logreg", *, method=DEFAULT_METHOD, nan_policy="error",
+                   random_state=0, callbacks=None, **options):
+    """Table encoder followed by the registry's ``method`` (the step named ``"ssl"``).
+
+    ``method`` is a name in :data:`semiloop.registry.METHODS`; ``model`` a
+    name in :data:`semiloop.base_models.BASE_MODELS` or an unfitted classifier.
+
+    >>> build_pipeline(method="graph").named_steps["ssl"].__class__.__name__
+    'GuardedClassifier'
+    """
+    step = make_method(method, model, random_state=random_state, callbacks=callbacks, **options)
     return Pipeline([("encode", TableEncoder(nan_policy=nan_policy, random_state=random_state)),
                      ("ssl", step)])
 
 
-def make_method(method="self-training", model="logreg", *, random_state=0, **options):
-    """One of semiloop's recommended methods around the base classifier ``model``.
-
-    ``"self-training"`` wraps ``model`` in :class:`SafeSelfTrainingClassifier`;
-    ``"graph"`` (label spreading on a kNN graph) and ``"s3vm"`` (a
-    semi-supervised SVM with an rbf kernel approximation) run on standardised
-    features inside a :class:`GuardedClassifier`, which falls back to ``model``
-    trained on the labeled rows when the method does not beat it on held-out
-    labeled rows. ``model`` is a name from :data:`semiloop.base_models.BASE_MODELS`
-    or an unfitted classifier.
-
-    >>> make_method("graph").supervised[-1].__class__.__name__
-    'LogisticRegression'
-    """
-    if method not in METHODS:
-        raise SemiloopError(f"method {method!r} is not known; use one of {', '.join(METHODS)}")
-    base = make_base_model(model, random_state=random_state) if isinstance(model, str) else model
-    if method == "self-training":
-        return SafeSelfTrainingClassifier(base, random_state=random_state, **options)
-    return GuardedClassifier(_method_model(method, random_state), supervised=base,
-                             random_state=random_state, **options)
-
-
-def _method_model(method, random_state):
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    if method == "graph":
-        from semiloop.methods.graph_sparse import SparseLabelSpreading
-
-        model = SparseLabelSpreading(n_neighbors=10, random_state=random_state)
-    else:
-        from semiloop.methods.s3vm import S3VM
-
-        model = S3VM(kernel="rbf", random_state=random_state)
-    return make_pipeline(StandardScaler(), model)
-
-
-def train_table(data, label, *, model="logreg", method="self-training", id_column=None,
-                unlabeled_marker=None, nan_policy="error", random_state=0, progress=None):
-    """Fit one of semiloop's recommended methods on a table.
+def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column=None,
+                unlabeled_marker=None, nan_policy="error", random_state=0, callbacks=None):
+    """Fit one of semiloop's methods on a table.
 
     Parameters
     ----------
@@ -129,11 +95,10 @@ def train_table(data, label, *, model="logreg", method="self-training", id_colum
         The label column; empty, ``-1`` or ``unlabeled_marker`` mean unlabeled.
     model : str, default="logreg"
         Base classifier (see :data:`semiloop.base_models.BASE_MODELS`).
-    method : {"self-training", "graph", "s3vm"}, default="self-training"
-        The semi-supervised method (see :func:`build_pipeline`).
-    progress : callable, default=None
-        Called as ``progress(history)`` while training, with the list of
-        round records so far (see ``SelfTrainingClassifier.history_``).
+    method : str, default="auto"
+        A name in :data:`semiloop.registry.METHODS`.
+    callbacks : list of Callback, default=None
+        Told of every history record while training (:mod:`semiloop.callbacks`).
 
     Returns
     -------
@@ -141,43 +106,18 @@ def train_table(data, label, *, model="logreg", method="self-training", id_colum
     """
     dataset = load_dataset(data, label, id_column=id_column, unlabeled_marker=unlabeled_marker)
     pipeline = build_pipeline(model, method=method, nan_policy=nan_policy,
-                              random_state=random_state)
+                              random_state=random_state, callbacks=callbacks)
     y = dataset.labels(dataset.y)
     started = time.perf_counter()
-    if progress is None:
-        pipeline.fit(dataset.features, y)
-    else:
-        _fit_watching(pipeline, dataset.features, y, progress)
+    pipeline.fit(dataset.features, y)
     seconds = time.perf_counter() - started
     estimator = pipeline.named_steps["ssl"]
+    _detach_callbacks(estimator)
     unlabeled = ~dataset.labeled_mask
     frame = dataset.features[unlabeled]
     predictions = prediction_frame(pipeline, frame, dataset.ids[unlabeled])
     metrics = _metrics(estimator, dataset, model, method, seconds)
     return TrainResult(TableModel(pipeline, label, id_column), predictions, metrics)
-
-
-def _fit_watching(pipeline, X, y, progress):
-    """Fit in a worker thread and report the growing history to ``progress``."""
-    import threading
-
-    failure = []
-    estimator = pipeline.named_steps["ssl"]
-
-    def work():
-        try:
-            pipeline.fit(X, y)
-        except BaseException as error:  # re-raised in the caller's thread
-            failure.append(error)
-
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.2)
-        progress(list(getattr(estimator, "history_", [])))
-    if failure:
-        raise failure[0]
-    progress(list(estimator.history_))
 
 
 def prediction_frame(pipeline, features, ids):
@@ -205,8 +145,9 @@ def predict_table(model, data):
 def _metrics(estimator, dataset, model, method, seconds):
     counts = np.bincount(dataset.y[dataset.labeled_mask], minlength=len(dataset.classes))
     metrics = {
-        "model": model,
+        "model": model if isinstance(model, str) else type(model).__name__,
         "method": method,
+        "kept": getattr(estimator, "kept_", method),
         "n_rows": len(dataset.y),
         "n_labeled": int(dataset.n_labeled),
         "n_unlabeled": int(dataset.n_unlabeled),
@@ -218,27 +159,49 @@ def _metrics(estimator, dataset, model, method, seconds):
         "semiloop_validation_accuracy": estimator.validation_score_.accuracy,
         "used_unlabeled": bool(estimator.used_unlabeled_),
         "outcome": estimator.outcome_,
-        "pseudo_labels_per_class": _pseudo_labels(estimator, dataset, method),
+        "pseudo_labels_per_class": _pseudo_labels(estimator, dataset),
     }
-    if method == "self-training":
-        metrics.update({"rounds": estimator.n_iter_,
-                        "termination": estimator.termination_condition_,
-                        "temperature": estimator.temperature_})
-    metrics.update({"fit_seconds": round(seconds, 3), "history": estimator.history_})
+    decision = getattr(estimator, "decision_", None)
+    if decision is not None:
+        metrics["guard"] = {"level": round(decision.level, 6), "reason": decision.reason}
+    self_training = _self_training(estimator)
+    if self_training is not None:
+        metrics.update({"rounds": self_training.n_iter_,
+                        "termination": self_training.termination_condition_,
+                        "temperature": self_training.temperature_})
+    metrics.update({"fit_seconds": round(seconds, 3),
+                    "history": [record.to_dict() for record in estimator.history_]})
     return metrics
 
 
-def _pseudo_labels(estimator, dataset, method):
+def _detach_callbacks(estimator):
+    """Drop the callbacks from a fitted model: they belong to this run, not to the model file."""
+    for model in (estimator, getattr(estimator, "estimator_", None)):
+        if model is not None and "callbacks" in model.get_params(deep=False):
+            model.set_params(callbacks=None)
+
+
+def _self_training(estimator):
+    """The fitted self-training model that predicts, if that is what was kept."""
+    kept = getattr(estimator, "estimator_", None)
+    for model in (estimator, kept):
+        if model is not None and hasattr(model, "termination_condition_"):
+            return model
+    return None
+
+
+def _pseudo_labels(estimator, dataset):
     """Labels the final model took from unlabeled rows, per class."""
-    pseudo = {}
     if not estimator.used_unlabeled_:
-        return pseudo
-    if method != "self-training":
+        return {}
+    self_training = _self_training(estimator)
+    if self_training is not None:
+        taken = self_training.transduction_[self_training.labeled_iter_ > 0]
+        if self_training is not estimator:  # fitted inside the guard, on class codes
+            taken = estimator.classes_[taken.astype(int)]
+        names, counts = np.unique(taken.astype(str), return_counts=True)
+    else:
         unlabeled = ~dataset.labeled_mask
-        names, counts = np.unique(estimator.transduction_[unlabeled], return_counts=True)
-        return {str(name): int(count) for name, count in zip(names, counts, strict=True)}
-    for entry in estimator.history_[1:]:
-        if entry["accepted"]:
-            for name, added in entry["added"].items():
-                pseudo[str(name)] = pseudo.get(str(name), 0) + added - entry["dropped"][name]
-    return pseudo
+        names, counts = np.unique(estimator.transduction_[unlabeled].astype(str),
+                                  return_counts=True)
+    return {str(name): int(count) for name, count in zip(names, counts, strict=True)}

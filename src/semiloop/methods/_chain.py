@@ -41,7 +41,8 @@ def fit_estimator(estimator, X, y, sample_weight=None, fit_params=None):
         params["sample_weight"] = sample_weight
     if isinstance(estimator, Pipeline) and "sample_weight" in params:
         params[f"{estimator.steps[-1][0]}__sample_weight"] = params.pop("sample_weight")
-    return estimator.fit(X, y, **params)
+    with np.errstate(under="ignore"):  # harmless, even where the caller raises on it
+        return estimator.fit(X, y, **params)
 
 
 def has_scores(estimator):
@@ -57,13 +58,14 @@ def full_proba(estimator, X, classes):
     calibrates. A model fitted on a subset of the classes (a fold that lacks a
     rare class) gets zero columns for the classes it never saw.
     """
-    if hasattr(estimator, "predict_proba"):
-        proba = estimator.predict_proba(X)
-    else:
-        decision = np.asarray(estimator.decision_function(X), dtype=float)
-        if decision.ndim == 1:
-            decision = np.column_stack([np.zeros_like(decision), decision])
-        proba = softmax(decision, axis=1)
+    with np.errstate(under="ignore"):  # far-away rows: probabilities underflow harmlessly
+        if hasattr(estimator, "predict_proba"):
+            proba = estimator.predict_proba(X)
+        else:
+            decision = np.asarray(estimator.decision_function(X), dtype=float)
+            if decision.ndim == 1:
+                decision = np.column_stack([np.zeros_like(decision), decision])
+            proba = softmax(decision, axis=1)
     if len(estimator.classes_) == len(classes):
         return proba
     out = np.zeros((proba.shape[0], len(classes)))

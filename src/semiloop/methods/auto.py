@@ -85,8 +85,7 @@ class AutoClassifier(_GuardedSelection):
         candidates = {}
         for name in self.methods:
             candidate = make_candidate(name, base, random_state=self.random_state)
-            if hasattr(candidate, "cv"):
-                # self-training's guard must run on the very folds the others are scored on
-                candidate.set_params(cv=self.cv, validation_size=self.validation_size)
+            if "callbacks" in candidate.get_params(deep=False):
+                candidate.set_params(callbacks=self.callbacks)
             candidates[name] = candidate
         return candidates

@@ -170,10 +170,9 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
     def _method_held_out(self, method, X, codes, labeled, folds):
         """``(fitted or None, stacked held-out probabilities)`` of one semi-supervised method."""
         n_classes = len(self.classes_)
-        if hasattr(method, "fit_held_out"):
-            fitted = clone(method)
-            proba = fitted.fit_held_out(X, codes, folds)
-            return fitted, proba
+        if hasattr(method, "fit_held_out"):  # fresh from _candidates: not cloned, so that
+            proba = method.fit_held_out(X, codes, folds)  # its callbacks stay the caller's
+            return method, proba
 
         def job(held_out):
             def run():
