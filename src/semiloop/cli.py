@@ -297,7 +297,9 @@ class _Progress(Callback):
 
     def on_record(self, estimator, record):
         if hasattr(record, "candidate"):
-            self.show(f"{record.candidate}: held-out accuracy {record.validation_accuracy:.3f}")
+            if record.validation_accuracy is not None:
+                self.show(f"{record.candidate}: held-out accuracy "
+                          f"{record.validation_accuracy:.3f}")
         elif record.round == 0:
             self.show("self-training: supervised model fitted")
         else:
@@ -342,7 +344,7 @@ def _print_train_summary(console, metrics, out, n_predictions):
         table.add_row(_text(record["candidate"]), _number(record["validation_accuracy"]),
                       _number(record["validation_log_loss"]),
                       "" if record["p_value"] is None else f"{record['p_value']:.3g}",
-                      "kept" if record["kept"] else "")
+                      "kept" if record["kept"] else record["note"])
     if table.row_count:
         console.print(table)
     else:

@@ -89,7 +89,8 @@ class CandidateRecord(_Record):
     ----------
     candidate : str
         Its name (``"supervised"``, ``"self-training"``, ``"graph"``, ...).
-    validation_accuracy, validation_log_loss : float
+    validation_accuracy, validation_log_loss : float or None
+        None for a candidate that was left out (``note`` says why).
     p_value : float or None
         Adjusted p-value of its gain over the supervised model (None for the
         supervised model itself).
@@ -102,8 +103,8 @@ class CandidateRecord(_Record):
     """
 
     candidate: str
-    validation_accuracy: float
-    validation_log_loss: float
+    validation_accuracy: float | None
+    validation_log_loss: float | None
     p_value: float | None = None
     criterion: str | None = None
     kept: bool = False

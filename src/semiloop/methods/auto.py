@@ -15,7 +15,7 @@ its rounds was itself accepted by the guard against the one before).
 
 from semiloop._compat import HasMethods
 from semiloop.methods.guarded import _GuardedSelection
-from semiloop.registry import CANDIDATES, make_candidate
+from semiloop.registry import CANDIDATES, METHODS, make_candidate
 
 __all__ = ["AutoClassifier"]
 
@@ -30,7 +30,9 @@ class AutoClassifier(_GuardedSelection):
         classifier self-training wraps. None means a standardised logistic
         regression.
     methods : tuple of str, default=("self-training", "graph", "s3vm")
-        Candidates, by name in :data:`semiloop.registry.METHODS`.
+        Candidates, by name in :data:`semiloop.registry.METHODS`. A method is
+        left out above its ``max_classes`` (the S3VM above 10 classes), with
+        a record in ``history_`` that says so.
     cv, validation_size : int, default=5, 200
         The held-out folds of the labeled rows (as in :class:`GuardedClassifier`).
     margin : float, default=2.0
@@ -80,10 +82,14 @@ class AutoClassifier(_GuardedSelection):
         self.callbacks = callbacks
         self.random_state = random_state
 
-    def _candidates(self):
+    def _candidates(self, n_classes):
         base = self._supervised()
         candidates = {}
         for name in self.methods:
+            limit = METHODS[name].max_classes
+            if limit is not None and n_classes > limit:
+                candidates[name] = f"{n_classes} classes, more than its {limit}"
+                continue
             candidate = make_candidate(name, base, random_state=self.random_state)
             if "callbacks" in candidate.get_params(deep=False):
                 candidate.set_params(callbacks=self.callbacks)

@@ -58,8 +58,8 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
     }
 
     @abstractmethod
-    def _candidates(self):
-        """``{name: unfitted semi-supervised estimator}`` to compare with the supervised model."""
+    def _candidates(self, n_classes):
+        """``{name: unfitted estimator, or a string saying why it is left out}``."""
 
     def _supervised(self, X=None):
         return default_estimator(X) if self.supervised is None else clone(self.supervised)
@@ -99,8 +99,12 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         self.supervised_score_ = score_out_of_fold(truth, supervised_proba, n_repeats=n_repeats)
         self.history_ = []
         supervised_seconds = time.perf_counter() - started
-        scores, fitted, seconds = {}, {}, {}
-        for name, method in self._candidates().items():
+        scores, fitted, seconds, skipped = {}, {}, {}, {}
+        candidates = self._candidates(len(self.classes_))
+        for name, method in candidates.items():
+            if isinstance(method, str):
+                skipped[name] = method
+                continue
             notify(self.callbacks, "on_fit_begin", self, stage=name)
             started = time.perf_counter()
             fitted[name], proba = self._method_held_out(method, X, codes, labeled, folds)
@@ -117,12 +121,14 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
                 name, score.accuracy, score.log_loss, p_value=round(decision.p_values[name], 6),
                 criterion=decision.criteria[name], kept=decision.kept == name,
                 seconds=round(seconds[name], 3)))
+        for name, reason in skipped.items():
+            self._record(CandidateRecord(name, None, None, note=f"left out: {reason}"))
         self.used_unlabeled_ = decision.kept is not None
         self.kept_ = decision.kept or SUPERVISED
         if self.used_unlabeled_:
             method = fitted[decision.kept]
             self.estimator_ = method if method is not None else clone(
-                self._candidates()[decision.kept]).fit(X, codes)
+                candidates[decision.kept]).fit(X, codes)
             self.validation_score_ = scores[decision.kept]
             self.outcome_ = (f"{decision.kept} is kept: validation accuracy "
                              f"{self.supervised_score_.accuracy:.4f} (supervised) -> "
@@ -290,7 +296,7 @@ class GuardedClassifier(_GuardedSelection):
         self.callbacks = callbacks
         self.random_state = random_state
 
-    def _candidates(self):
+    def _candidates(self, n_classes):
         return {candidate_name(self.method): self.method}
 
 
