@@ -6,7 +6,7 @@ import pytest
 
 import semiloop
 
-PACKAGES = ["semiloop", "semiloop.data", "semiloop.methods"]
+PACKAGES = ["semiloop", "semiloop.data", "semiloop.features", "semiloop.methods"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -22,6 +22,19 @@ def test_import_semiloop_stays_light():
             "if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("module, not_loaded", [
+    ("semiloop.methods.thresholds", ("graph", "graph_sparse", "s3vm", "self_training", "auto")),
+    ("semiloop.guard", ("graph", "s3vm", "self_training", "guarded")),
+    ("semiloop.registry", ("graph", "s3vm", "self_training", "auto", "recommended")),
+])
+def test_one_module_does_not_import_every_method(module, not_loaded):
+    code = (f"import sys, {module}; "
+            "print(','.join(m for m in sys.modules if m.startswith('semiloop.methods.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = {name.rsplit(".", 1)[1] for name in out.stdout.strip().split(",") if name}
+    assert not loaded & set(not_loaded), loaded
 
 
 def test_unknown_attribute_says_so():

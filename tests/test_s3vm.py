@@ -71,13 +71,13 @@ def test_balance_holds_the_predicted_share_at_the_labeled_ratio():
     X, y, y_partial = _imbalanced_overlap()
     unlabeled = y_partial == -1
     share = S3VM().fit(X, y_partial)
-    ratios = [step["positive_ratio"][0] for step in share.history_]
+    ratios = [step.positive_ratio[0] for step in share.history_]
     assert all(abs(ratio - 0.2) < 0.01 for ratio in ratios), ratios
-    assert share.history_[-1]["target_ratio"] == [0.2]
+    assert share.history_[-1].target_ratio == [0.2]
     assert abs(np.mean(share.predict(X[unlabeled]) == 1) - 0.2) < 0.01
     # unconstrained, the boundary drifts into the minority class (measured: 12.9% positive)
     free = S3VM(balance=None).fit(X, y_partial)
-    assert free.history_[-1]["positive_ratio"][0] < 0.15
+    assert free.history_[-1].positive_ratio[0] < 0.15
     assert np.mean(share.transduction_ == y) > np.mean(free.transduction_ == y) + 0.03
 
 
@@ -122,8 +122,8 @@ def test_one_vs_rest_on_three_blobs_with_string_labels():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X))
     last = model.history_[-1]
-    assert len(last["positive_ratio"]) == 3
-    assert np.allclose(last["positive_ratio"], last["target_ratio"], atol=0.01)
+    assert len(last.positive_ratio) == 3
+    assert np.allclose(last.positive_ratio, last.target_ratio, atol=0.01)
 
 
 @pytest.mark.parametrize("balance", ["share", "mean", None])
@@ -167,9 +167,9 @@ def test_same_seed_same_model():
 def test_history_follows_the_annealing_schedule():
     X, y = _gap_blobs((100, 100))
     model = S3VM(unlabeled_weight=2.0).fit(X, _keep_labels(y, [0, 1, 100, 101]))
-    weights = [step["unlabeled_weight"] for step in model.history_]
+    weights = [step.unlabeled_weight for step in model.history_]
     np.testing.assert_allclose(weights, [0, 2e-6, 2e-4, 0.02, 0.2, 1.0, 2.0])
-    assert model.n_iter_ == sum(step["iterations"] for step in model.history_)
+    assert model.n_iter_ == sum(step.iterations for step in model.history_)
     assert model.coef_.shape == (1, 2) and model.intercept_.shape == (1,)
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         S3VM(max_iter=1).fit(X, _keep_labels(y, [0, 1, 100, 101]))

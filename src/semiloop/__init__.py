@@ -26,6 +26,7 @@ _EXPORTS = {
     "SparseLabelSpreading": "semiloop.methods.graph_sparse",
     "SparseLabelPropagation": "semiloop.methods.graph_sparse",
     "GuardedClassifier": "semiloop.methods.guarded",
+    "AutoClassifier": "semiloop.methods.auto",
     "Dataset": "semiloop.data",
     "load_dataset": "semiloop.data",
     "read_table": "semiloop.data",

@@ -8,7 +8,10 @@ Examples
 
 from semiloop.errors import SemiloopError
 
-__all__ = ["BASE_MODELS", "make_base_model"]
+__all__ = ["BASE_MODELS", "MULTI_THREADED", "make_base_model"]
+
+# Models that already use every core: guard folds of these are fitted one after another.
+MULTI_THREADED = frozenset({"rf", "hgb"})
 
 
 def _random_forest(random_state):

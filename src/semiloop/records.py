@@ -2,8 +2,9 @@
 
 Every estimator family keeps one shape: self-training a :class:`RoundRecord`
 per round, the guarded and automatic choice a :class:`CandidateRecord` per
-candidate. Callbacks (:mod:`semiloop.callbacks`) receive the same records as
-they are made; ``to_dict()`` gives the plain form written to ``metrics.json``.
+candidate, the S3VM an :class:`AnnealingRecord` per annealing step.
+Callbacks (:mod:`semiloop.callbacks`) receive the same records as they are
+made; ``to_dict()`` gives the plain form written to ``metrics.json``.
 
 Examples
 --------
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-__all__ = ["CandidateRecord", "RoundRecord", "per_class"]
+__all__ = ["AnnealingRecord", "CandidateRecord", "RoundRecord", "per_class"]
 
 
 def per_class(values, classes):
@@ -110,3 +111,27 @@ class CandidateRecord(_Record):
     kept: bool = False
     seconds: float = 0.0
     note: str = ""
+
+
+@dataclass
+class AnnealingRecord(_Record):
+    """One annealing step of the S3VM.
+
+    Attributes
+    ----------
+    unlabeled_weight : float
+        Weight of the unlabeled term in this step.
+    objective : float
+        Objective at the step's solution, summed over the binary problems.
+    iterations : int
+        L-BFGS iterations of the step, summed over the binary problems.
+    positive_ratio, target_ratio : list of float
+        Per binary problem, the share of unlabeled rows predicted positive and
+        the labeled share it is held to.
+    """
+
+    unlabeled_weight: float
+    objective: float
+    iterations: int
+    positive_ratio: list
+    target_ratio: list

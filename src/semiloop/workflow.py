@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from semiloop.base_models import MULTI_THREADED
 from semiloop.data import load_dataset
 from semiloop.features import TableEncoder
 from semiloop.registry import make_method
@@ -78,6 +79,8 @@ def build_pipeline(model="logreg", *, method=DEFAULT_METHOD, nan_policy="error",
     >>> build_pipeline(method="graph").named_steps["ssl"].__class__.__name__
     'GuardedClassifier'
     """
+    if isinstance(model, str) and model not in MULTI_THREADED:
+        options.setdefault("n_jobs", -1)   # the guard's folds side by side, one core each
     step = make_method(method, model, random_state=random_state, callbacks=callbacks, **options)
     return Pipeline([("encode", TableEncoder(nan_policy=nan_policy, random_state=random_state)),
                      ("ssl", step)])

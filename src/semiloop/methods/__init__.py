@@ -1,18 +1,31 @@
-"""scikit-learn-compatible semi-supervised estimators and their shared parts."""
+"""scikit-learn-compatible semi-supervised estimators and their shared parts.
 
-from semiloop.methods.graph import LabelPropagation, LabelSpreading
-from semiloop.methods.graph_sparse import SparseLabelPropagation, SparseLabelSpreading
-from semiloop.methods.guarded import GuardedClassifier
-from semiloop.methods.s3vm import S3VM
-from semiloop.methods.self_training import SafeSelfTrainingClassifier, SelfTrainingClassifier
+Names are imported on first use, so that importing one module of the package
+(``semiloop.methods.thresholds``) does not import every method.
+"""
 
-__all__ = [
-    "S3VM",
-    "GuardedClassifier",
-    "LabelPropagation",
-    "LabelSpreading",
-    "SafeSelfTrainingClassifier",
-    "SelfTrainingClassifier",
-    "SparseLabelPropagation",
-    "SparseLabelSpreading",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "AutoClassifier": "semiloop.methods.auto",
+    "GuardedClassifier": "semiloop.methods.guarded",
+    "LabelPropagation": "semiloop.methods.graph",
+    "LabelSpreading": "semiloop.methods.graph",
+    "S3VM": "semiloop.methods.s3vm",
+    "SafeSelfTrainingClassifier": "semiloop.methods.self_training",
+    "SelfTrainingClassifier": "semiloop.methods.self_training",
+    "SparseLabelPropagation": "semiloop.methods.graph_sparse",
+    "SparseLabelSpreading": "semiloop.methods.graph_sparse",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'semiloop.methods' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])

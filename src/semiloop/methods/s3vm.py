@@ -28,8 +28,10 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from threadpoolctl import threadpool_limits
 
 from semiloop._compat import Interval, StrOptions, validate_data
+from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopWarning
+from semiloop.records import AnnealingRecord
 
 __all__ = ["S3VM"]
 
@@ -84,6 +86,8 @@ class S3VM(ClassifierMixin, BaseEstimator):
         None learns the bias freely.
     max_iter : int, default=500
         Most L-BFGS iterations per annealing step and binary problem.
+    callbacks : list of Callback, default=None
+        Told of each annealing step's record (:mod:`semiloop.callbacks`).
     random_state : int, RandomState or None, default=None
         Seeds the Nyström landmarks and the calibration folds.
 
@@ -103,11 +107,11 @@ class S3VM(ClassifierMixin, BaseEstimator):
         :meth:`predict_proba`.
     transduction_ : ndarray of shape (n_samples,)
         The given label of each labeled row, the prediction for each unlabeled one.
-    history_ : list of dict
-        One entry per annealing step: ``unlabeled_weight``, ``objective``
-        (summed over binary problems), L-BFGS ``iterations``, and per binary
-        problem the ``positive_ratio`` predicted on the unlabeled rows and the
-        ``target_ratio`` of the labeled rows.
+    history_ : list of AnnealingRecord
+        One record per annealing step (:class:`semiloop.records.AnnealingRecord`):
+        ``unlabeled_weight``, ``objective`` (summed over binary problems), L-BFGS
+        ``iterations``, and per binary problem the ``positive_ratio`` predicted
+        on the unlabeled rows and the ``target_ratio`` of the labeled rows.
     n_iter_ : int
         L-BFGS iterations over all steps and binary problems.
     n_features_in_ : int
@@ -189,7 +193,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
     >>> model = S3VM(random_state=0).fit(X, y_partial)
     >>> float(np.mean(model.predict(X) == y))
     1.0
-    >>> [round(step["unlabeled_weight"], 4) for step in model.history_]
+    >>> [round(step.unlabeled_weight, 4) for step in model.history_]
     [0.0, 0.0, 0.0001, 0.01, 0.1, 0.5, 1.0]
     """
 
@@ -201,6 +205,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "balance": [StrOptions({"share", "mean"}), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
     }
 
@@ -214,6 +219,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         n_components=300,
         balance="share",
         max_iter=500,
+        callbacks=None,
         random_state=None,
     ):
         self.C = C
@@ -223,6 +229,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         self.n_components = n_components
         self.balance = balance
         self.max_iter = max_iter
+        self.callbacks = callbacks
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -276,20 +283,21 @@ class S3VM(ClassifierMixin, BaseEstimator):
         self.history_, self.n_iter_, capped = [], 0, False
         for fraction in schedule:
             weight = fraction * self.unlabeled_weight
-            record = {"unlabeled_weight": weight, "objective": 0.0, "iterations": 0}
+            objective, iterations = 0.0, 0
             for k, problem in enumerate(problems):
                 problem.unlabeled_weight = weight
                 result = _solve(problem, params[k], self.max_iter)
                 params[k] = result.x
-                record["objective"] += float(result.fun)
-                record["iterations"] += int(result.nit)
+                objective += float(result.fun)
+                iterations += int(result.nit)
                 capped |= result.nit >= self.max_iter
             decision = np.column_stack([p.forward(x)[2][unlabeled]
                                         for p, x in zip(problems, params, strict=True)])
-            record["positive_ratio"] = _positive_ratio(decision)
-            record["target_ratio"] = [problem.target_ratio for problem in problems]
+            record = AnnealingRecord(weight, objective, iterations, _positive_ratio(decision),
+                                     [problem.target_ratio for problem in problems])
             self.history_.append(record)
-            self.n_iter_ += record["iterations"]
+            notify(self.callbacks, "on_record", self, record)
+            self.n_iter_ += iterations
         if capped:
             warnings.warn(f"L-BFGS reached max_iter={self.max_iter} in an annealing step; "
                           "raise max_iter or standardise the features", ConvergenceWarning,

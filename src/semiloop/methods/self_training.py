@@ -405,7 +405,9 @@ default="fixed"
         )
 
     def _check_scores(self, estimator):
-        name = type(estimator).__name__
+        steps = getattr(estimator, "steps", None)
+        name = (f"{type(steps[-1][1]).__name__} (last step of the pipeline)" if steps
+                else type(estimator).__name__)
         if hasattr(estimator, "predict_proba"):
             return
         if not has_scores(estimator):
