@@ -7,6 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from semiloop import SparseLabelSpreading
+from semiloop.methods.auto import AutoClassifier
 from semiloop.methods.guarded import GuardedClassifier
 
 
@@ -97,3 +98,29 @@ def test_a_supervised_model_without_probabilities_is_scored_one_hot():
     proba = model.predict_proba(X[:30])
     assert set(np.unique(proba)) <= {0.0, 1.0}
     np.testing.assert_array_equal(proba.argmax(axis=1), model.estimator_.predict(X[:30]))
+
+
+@parametrize_with_checks([AutoClassifier(methods=("self-training", "graph"), cv=2,
+                                         validation_size=1, random_state=0)],
+                         expected_failed_checks=lambda estimator: {
+                             "check_classifiers_classes": (
+                                 "the check trains on the classes [-1, 1]; -1 means unlabeled "
+                                 "in the semi-supervised contract")})
+def test_auto_scikit_learn_contract(estimator, check):
+    check(estimator)
+
+
+def test_auto_keeps_the_graph_on_moons_and_the_supervised_model_on_a_linear_rule():
+    X, y = make_moons(300, noise=0.08, random_state=0)
+    y_partial = np.where(np.random.default_rng(0).random(300) < 0.1, y, -1)
+    model = AutoClassifier(LogisticRegression(), random_state=0).fit(X, y_partial)
+    assert model.kept_ == "graph"
+    assert [record.candidate for record in model.history_] == [
+        "supervised", "self-training", "graph", "s3vm"]
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (800, 10))
+    y = (X[:, 0] > 0).astype(int)
+    y_partial = np.where(rng.random(800) < 0.05, y, -1)
+    model = AutoClassifier(LogisticRegression(), methods=("graph",), random_state=0)
+    assert model.fit(X, y_partial).kept_ == "supervised"
+    assert not model.used_unlabeled_ and model.decision_.kept is None
