@@ -17,7 +17,7 @@ Examples
 1
 """
 
-__all__ = ["Callback", "notify"]
+__all__ = ["Callback", "ProgressLine", "notify"]
 
 
 class Callback:
@@ -37,3 +37,35 @@ def notify(callbacks, hook, *args, **kwargs):
     """Call ``hook`` on every callback in ``callbacks`` (None means none)."""
     for callback in callbacks or ():
         getattr(callback, hook)(*args, **kwargs)
+
+
+class ProgressLine(Callback):
+    """Describes each stage and record in one short line, passed to ``show(text)``.
+
+    The command line's live status line and the demo's progress use it.
+
+    >>> from semiloop.records import CandidateRecord
+    >>> lines = []
+    >>> progress = ProgressLine(lines.append)
+    >>> progress.on_fit_begin(None, stage="graph")
+    >>> progress.on_record(None, CandidateRecord("graph", 0.9, 0.3))
+    >>> lines
+    ['scoring graph on held-out labeled rows', 'graph: held-out accuracy 0.900']
+    """
+
+    def __init__(self, show):
+        self.show = show
+
+    def on_fit_begin(self, estimator, *, stage=""):
+        if stage:
+            self.show(f"scoring {stage} on held-out labeled rows")
+
+    def on_record(self, estimator, record):
+        if hasattr(record, "candidate"):
+            if record.validation_accuracy is not None:
+                self.show(f"{record.candidate}: held-out accuracy "
+                          f"{record.validation_accuracy:.3f}")
+        elif hasattr(record, "round"):
+            self.show("self-training: supervised model fitted" if record.round == 0 else
+                      f"self-training round {record.round}: {record.n_pseudo_labels} "
+                      "pseudo-labels")

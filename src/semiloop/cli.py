@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from semiloop.base_models import BASE_MODELS
-from semiloop.callbacks import Callback
+from semiloop.callbacks import ProgressLine
 from semiloop.errors import ModelFileError, SemiloopError, SemiloopWarning
 from semiloop.registry import METHODS
 
@@ -285,33 +285,11 @@ def _quiet_deprecations():
         yield
 
 
-class _Progress(Callback):
-    """Shows each stage of training and each history record on one live line."""
-
-    def __init__(self, show):
-        self.show = show
-
-    def on_fit_begin(self, estimator, *, stage=""):
-        if stage:
-            self.show(f"scoring {stage} on held-out labeled rows")
-
-    def on_record(self, estimator, record):
-        if hasattr(record, "candidate"):
-            if record.validation_accuracy is not None:
-                self.show(f"{record.candidate}: held-out accuracy "
-                          f"{record.validation_accuracy:.3f}")
-        elif record.round == 0:
-            self.show("self-training: supervised model fitted")
-        else:
-            self.show(f"self-training round {record.round}: {record.n_pseudo_labels} "
-                      "pseudo-labels")
-
-
 @contextmanager
 def _training_progress(console):
     """A callback that keeps a live status line of the training stages."""
     with _spinner(console, "fitting the supervised model on held-out folds") as show:
-        yield _Progress(show)
+        yield ProgressLine(show)
 
 
 @contextmanager

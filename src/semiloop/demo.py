@@ -58,29 +58,13 @@ def run_demo(seed=0, progress=None):
         return _run(seed, progress if progress is not None else _ignore)
 
 
-class _Relay:
-    """Passes the stages of the automatic choice on to ``report``."""
-
-    def __init__(self, report):
-        self.report = report
-
-    def on_fit_begin(self, estimator, *, stage=""):
-        if stage:
-            self.report(f"semiloop: scoring {stage} on held-out labeled rows")
-
-    def on_record(self, estimator, record):
-        """Rounds and candidates need no line of their own in the demo."""
-
-    def on_fit_end(self, estimator):
-        """Nothing to say at the end."""
-
-
 def _run(seed, report):
     from sklearn.base import clone
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     from semiloop.base_models import make_base_model
+    from semiloop.callbacks import ProgressLine
     from semiloop.registry import make_method
 
     started = time.perf_counter()
@@ -100,7 +84,7 @@ def _run(seed, report):
     report(f"semiloop: {int(labeled.sum())} labels + {int((~labeled).sum())} unlabeled rows")
     tick = time.perf_counter()
     semiloop = make_method("auto", clone(base), random_state=seed,
-                           callbacks=[_Relay(report)]).fit(X_train, y_partial)
+                           callbacks=[ProgressLine(report)]).fit(X_train, y_partial)
     seconds["semiloop"] = time.perf_counter() - tick
 
     report(f"fully supervised: {len(y_train)} labels")

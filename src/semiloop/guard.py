@@ -7,14 +7,15 @@ supervised model predict the rows held out from them; the candidate is kept
 only when its per-row gain over the reference is significant.
 
 The test is exact for small samples. Each row's gain (in correctness, and in
-Brier score, so that the probabilities count too) is a paired difference; under the null hypothesis that the candidate is no better, each
-gain is as likely to have the opposite sign, so the p-value is the share of
-sign flips whose standardised sum reaches the observed one: all ``2^m`` flips
-for ``m <= 16`` rows that differ, 20,000 seeded random ones above. When several
-candidates compete (``semiloop train --method auto``) the flips are shared and
-the maximum statistic over candidates is compared (Westfall and Young's
-single-step max-T), so choosing the best of k does not raise the rate at which
-a useless candidate is kept. ``margin`` is the one-sided level written as a
+Brier score so that the probabilities count too) is a paired difference;
+under the null hypothesis that the candidate is no better, each gain is as
+likely to have the opposite sign, so the p-value is the share of sign flips
+whose standardised sum reaches the observed one: all ``2^m`` flips for
+``m <= 16`` rows that differ, 20,000 seeded random ones above. When several
+candidates or criteria compete (``semiloop train --method auto``) the flips
+are shared and the maximum statistic over them is compared (Westfall and
+Young's single-step max-T), so choosing the best of k does not raise the rate
+at which a useless candidate is kept. ``margin`` is the one-sided level written as a
 normal quantile, so that ``margin=1.5`` keeps at ``p <= 0.067`` and
 ``margin=2.0`` at ``p <= 0.023``. A candidate whose held-out accuracy is not
 above chance (the share of the most frequent held-out class) is never kept.
@@ -45,6 +46,7 @@ from scipy.stats import norm
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 __all__ = [
+    "CRITERIA",
     "GuardDecision",
     "GuardScore",
     "GuardState",
@@ -57,7 +59,6 @@ __all__ = [
     "score_out_of_fold",
     "sign_flip_p_value",
     "stacked_truth",
-    "CRITERIA",
 ]
 
 EXACT_UP_TO = 16       # rows that differ; above, sign flips are sampled
