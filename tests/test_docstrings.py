@@ -9,7 +9,7 @@ from semiloop.methods.graph import LabelSpreading
 from semiloop.methods.guarded import GuardedClassifier
 from semiloop.methods.s3vm import S3VM
 from semiloop.methods.self_training import SelfTrainingClassifier
-from semiloop.methods.thresholds import AdaptiveThreshold, ClassConditionalThreshold
+from semiloop.thresholds import AdaptiveThreshold, ClassConditionalThreshold
 
 DOCUMENTED = [SelfTrainingClassifier, ClassConditionalThreshold, AdaptiveThreshold,
               LabelSpreading, GuardedClassifier, S3VM]

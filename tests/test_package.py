@@ -25,7 +25,8 @@ def test_import_semiloop_stays_light():
 
 
 @pytest.mark.parametrize("module, not_loaded", [
-    ("semiloop.methods.thresholds", ("graph", "graph_sparse", "s3vm", "self_training", "auto")),
+    ("semiloop.thresholds", ("graph", "graph_sparse", "s3vm", "self_training", "auto")),
+    ("semiloop.methods.graph", ("s3vm", "self_training", "auto", "guarded")),
     ("semiloop.guard", ("graph", "s3vm", "self_training", "guarded")),
     ("semiloop.registry", ("graph", "s3vm", "self_training", "auto", "recommended")),
 ])

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from semiloop.errors import SemiloopError
-from semiloop.methods.thresholds import (
+from semiloop.thresholds import (
     AdaptiveThreshold,
     ClassConditionalThreshold,
     FixedThreshold,
@@ -76,15 +76,12 @@ def test_fixed_and_factory():
         make_threshold_policy("nope", 0.9)
 
 
-def test_factory_accepts_a_user_subclass_and_the_old_path_re_exports_the_new_module():
-    import semiloop.methods.thresholds as old
-    import semiloop.thresholds as new
+def test_factory_accepts_a_user_subclass():
+    from semiloop.thresholds import ThresholdPolicy
 
-    class Halved(old.ThresholdPolicy):
+    class Halved(ThresholdPolicy):
         def update(self, proba):
             return np.full(np.shape(proba)[1], 0.5)
 
     policy = make_threshold_policy(Halved(), 0.9)
     assert isinstance(policy, Halved) and policy.update(PROBA).tolist() == [0.5] * 3
-    for name in old.__all__:
-        assert getattr(old, name) is getattr(new, name)

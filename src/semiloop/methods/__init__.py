@@ -1,7 +1,7 @@
 """scikit-learn-compatible semi-supervised estimators and their shared parts.
 
 Names are imported on first use, so that importing one module of the package
-(``semiloop.methods.thresholds``) does not import every method.
+(``semiloop.methods.graph``) does not import every method.
 """
 
 from importlib import import_module

@@ -16,7 +16,7 @@ from sklearn.utils import _safe_indexing
 from semiloop._compat import check_method_params
 from semiloop.methods.calibration import apply_temperature
 from semiloop.methods.selection import select_pseudo_labels
-from semiloop.methods.thresholds import make_threshold_policy
+from semiloop.thresholds import make_threshold_policy
 
 __all__ = ["SelfTrainingChain", "fit_estimator", "full_proba", "has_scores"]
 

@@ -33,8 +33,8 @@ from semiloop.errors import DataError, SemiloopError, SemiloopWarning
 from semiloop.guard import GuardState, label_folds, no_information_rate, score_out_of_fold
 from semiloop.methods._chain import SelfTrainingChain, full_proba, has_scores
 from semiloop.methods.calibration import apply_temperature, fit_temperature
-from semiloop.methods.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
 from semiloop.records import RoundRecord, per_class
+from semiloop.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
 
 __all__ = ["SafeSelfTrainingClassifier", "SelfTrainingClassifier"]
 
@@ -132,7 +132,7 @@ class SelfTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         Print one line per round (scikit-learn's behaviour).
     threshold_policy : {"fixed", "class_conditional", "adaptive"} or ThresholdPolicy, \
 default="fixed"
-        How thresholds are set each round (see :mod:`semiloop.methods.thresholds`).
+        How thresholds are set each round (see :mod:`semiloop.thresholds`).
     calibrate : bool, default=False
         Temperature-scale the classifier's probabilities before thresholding,
         fitted each round on out-of-fold predictions of the labeled rows.
