@@ -77,7 +77,7 @@ def _switch_labels(y, share, n_classes, rng):
 def run_task(dataset, fold):
     from threadpoolctl import threadpool_limits
 
-    import semiloop
+    from semiloop.registry import make_candidate
 
     threadpool_limits(1)
     warnings.filterwarnings("ignore")
@@ -88,9 +88,7 @@ def run_task(dataset, fold):
     labeled, pool = y_semi >= 0, y_semi < 0
     X_lab, y_lab, X_pool, y_pool = X[labeled], y[labeled], X[pool], y[pool]
     n_classes = int(y.max()) + 1
-    spreading = make_pipeline(StandardScaler(),
-                              semiloop.LabelSpreading(recommended=True, n_neighbors=10))
-    spreading.fit(X, y_semi)
+    spreading = make_candidate("graph", random_state=0).fit(X, y_semi)
     spread_labels = spreading[-1].transduction_[pool]
     out = {"dataset": dataset, "fold": fold, "n_labeled": int(labeled.sum()),
            "n_pool": int(pool.sum()), "bases": {}}
