@@ -159,7 +159,7 @@ def _scripted_guard(monkeypatch, accuracies, n_rows=50):
     def validate(self, fold_chains, folds, labeled, codes):
         accuracy = next(scores)
         correct = (np.arange(n_rows) < round(accuracy * n_rows)).astype(float)
-        return GuardScore(correct, 1.0 - correct, np.full(n_rows, 0.5)), 1.0
+        return GuardScore(correct, 1.0 - correct, np.full(n_rows, 0.5)), 1.0, None
 
     monkeypatch.setattr(SelfTrainingClassifier, "_validate_round", validate)
 

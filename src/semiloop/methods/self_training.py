@@ -660,10 +660,9 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn.datasets import load_breast_cancer
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> y_partial = np.where(np.random.default_rng(0).random(len(y)) < 0.9, -1, y)
+    >>> from sklearn.datasets import load_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> y_partial = np.where(np.random.default_rng(0).random(len(y)) < 0.95, -1, y)
     >>> model = SafeSelfTrainingClassifier(random_state=0).fit(X, y_partial)
     >>> model.history_[0].note.startswith("supervised model on the labeled rows")
     True
