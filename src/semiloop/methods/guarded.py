@@ -16,18 +16,21 @@ through ``fit_held_out`` instead of being refitted.
 """
 
 import time
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import _safe_indexing, check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
 from semiloop._compat import HasMethods, Interval, check_method_params
 from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
+from semiloop.errors import SemiloopWarning
 from semiloop.guard import choose, label_folds, no_information_rate, score_out_of_fold
 from semiloop.methods._chain import fit_estimator, full_proba
 from semiloop.methods.self_training import default_estimator, prepare_rows, prepare_target
@@ -189,7 +192,12 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
                 return full_proba(model, _safe_indexing(X, hidden), np.arange(n_classes))
             return run
 
-        results = self._parallel([job(held_out) for _, _, held_out in folds])
+        with warnings.catch_warnings():
+            # the folds' fits would repeat what the final fit says once (rows no label
+            # reaches, convergence); the final fit's warnings are the user's
+            warnings.simplefilter("ignore", SemiloopWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            results = self._parallel([job(held_out) for _, _, held_out in folds])
         return None, _stack(results, folds, len(labeled), n_classes)
 
     def _proba(self, X):
