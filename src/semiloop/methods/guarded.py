@@ -112,6 +112,9 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             started = time.perf_counter()
             fitted[name], proba = self._method_held_out(method, X, codes, labeled, folds)
             seconds[name] = time.perf_counter() - started
+            if fitted[name] is not None and not fitted[name].used_unlabeled_:
+                skipped[name] = "its own guard kept no pseudo-label: it is the supervised model"
+                continue
             scores[name] = score_out_of_fold(truth, proba, n_repeats=n_repeats)
         decision = choose(self.supervised_score_, scores, margin=self.margin,
                           chance=no_information_rate(codes[labeled]))
@@ -119,13 +122,17 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         self._record(CandidateRecord(
             SUPERVISED, self.supervised_score_.accuracy, self.supervised_score_.log_loss,
             kept=decision.kept is None, seconds=round(supervised_seconds, 3)))
-        for name, score in scores.items():
+        for name in candidates:
+            if name in skipped:
+                self._record(CandidateRecord(name, None, None,
+                                             seconds=round(seconds.get(name, 0.0), 3),
+                                             note=f"left out: {skipped[name]}"))
+                continue
+            score = scores[name]
             self._record(CandidateRecord(
                 name, score.accuracy, score.log_loss, p_value=round(decision.p_values[name], 6),
                 criterion=decision.criteria[name], kept=decision.kept == name,
                 seconds=round(seconds[name], 3)))
-        for name, reason in skipped.items():
-            self._record(CandidateRecord(name, None, None, note=f"left out: {reason}"))
         self.used_unlabeled_ = decision.kept is not None
         self.kept_ = decision.kept or SUPERVISED
         if self.used_unlabeled_:

@@ -207,6 +207,10 @@ default="fixed"
         ``calibrate`` is on; None otherwise).
     temperature_ : float
         Temperature applied in ``predict_proba`` (1.0 without calibration).
+    held_out_proba_ : ndarray of shape (n_repeats * n_labeled, n_classes) or None
+        The guard's held-out probabilities of the labeled rows at the kept
+        round, before temperature scaling (None without ``guard`` or
+        ``calibrate``); see :meth:`fit_held_out`.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when ``X`` has string column names.
@@ -389,7 +393,9 @@ default="fixed"
         Returns
         -------
         proba : ndarray of shape (n_repeats * n_labeled, n_classes)
-            Held-out probabilities, stacked repeat by repeat in labeled-row order.
+            Held-out probabilities, stacked repeat by repeat in labeled-row order,
+            before temperature scaling: the temperature is fitted on these very
+            rows, so scaled ones would flatter a proper score beside other models'.
         """
         self._fit(X, y, {}, folds)
         return self.held_out_proba_
@@ -567,8 +573,9 @@ default="fixed"
         proba = proba.reshape(-1, len(self.classes_))
         truth = np.tile(codes[labeled], n_repeats)
         temperature = fit_temperature(proba, truth) if self.calibrate else 1.0
-        proba = apply_temperature(proba, temperature)
-        return score_out_of_fold(truth, proba, n_repeats=n_repeats), temperature, proba
+        score = score_out_of_fold(truth, apply_temperature(proba, temperature),
+                                  n_repeats=n_repeats)
+        return score, temperature, proba
 
     def _set_transduction(self, y, labels, classes):
         transduction = np.array(y, dtype=object if classes.dtype.kind not in "iuf" else None,
