@@ -33,7 +33,7 @@ from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopWarning
 from semiloop.guard import choose, label_folds, no_information_rate, score_out_of_fold
 from semiloop.methods._chain import fit_estimator, full_proba
-from semiloop.methods.self_training import default_estimator, prepare_rows, prepare_target
+from semiloop.methods._inputs import default_estimator, prepare_rows, prepare_target
 from semiloop.records import CandidateRecord
 
 __all__ = ["GuardedClassifier", "candidate_name"]

@@ -14,7 +14,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils import check_consistent_length
 from sklearn.utils.metadata_routing import (
@@ -24,14 +23,15 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
-from semiloop._compat import HasMethods, Interval, StrOptions, validate_data
+from semiloop._compat import HasMethods, Interval, StrOptions
 from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
-from semiloop.errors import DataError, SemiloopError, SemiloopWarning
+from semiloop.errors import SemiloopError, SemiloopWarning
 from semiloop.guard import GuardState, label_folds, no_information_rate, score_out_of_fold
 from semiloop.methods._chain import SelfTrainingChain, full_proba, has_scores
+from semiloop.methods._inputs import default_estimator, prepare_rows, prepare_target
 from semiloop.methods.calibration import apply_temperature, fit_temperature
 from semiloop.records import RoundRecord, per_class
 from semiloop.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
@@ -50,43 +50,6 @@ def _estimator_has(attribute):
         return True
 
     return check
-
-
-def default_estimator(X=None):
-    """Standardised logistic regression; the scaler does not centre sparse ``X``."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    centre = not sparse.issparse(X)
-    return make_pipeline(StandardScaler(with_mean=centre), LogisticRegression(max_iter=1000))
-
-
-def prepare_rows(estimator, X, *, reset):
-    """Check ``X`` only as far as a meta-estimator must; the wrapped model checks the rest.
-
-    Any input the wrapped model takes is accepted (a list of texts for a text
-    pipeline, a 3-D array); sparse matrices become CSR so that rows can be
-    indexed. ``n_features_in_`` and ``feature_names_in_`` are set (``reset``)
-    or checked where ``X`` has columns.
-    """
-    if sparse.issparse(X) and X.format not in ("csr", "csc"):
-        X = X.tocsr()
-    elif not hasattr(X, "__getitem__"):   # array-likes that only convert (__array__)
-        X = np.asarray(X)
-    ndim = X.ndim if hasattr(X, "ndim") else np.ndim(X)
-    if ndim >= 2:
-        validate_data(estimator, X, skip_check_array=True, reset=reset)
-    return X
-
-
-def prepare_target(estimator, y):
-    """``y`` as one label per row (a column vector is flattened with scikit-learn's warning)."""
-    if y is None:
-        raise DataError(
-            f"{type(estimator).__name__} requires y to be passed, but the target y is None; "
-            "pass one label per row, with -1 (or NaN, None, '') for unlabeled rows")
-    return column_or_1d(y, warn=True)
 
 
 class SelfTrainingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
