@@ -227,3 +227,21 @@ def test_docstring_defaults_match_signature(cls):
             continue
         written = documented[name].replace('"', "'")
         assert written in (repr(parameter.default), str(parameter.default)), name
+
+
+def test_conjugate_gradient_returns_each_columns_best_iterate_without_copying_every_step():
+    from semiloop.methods.sparse_solve import _iterate, conjugate_gradient
+
+    rng = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(rng.normal(size=(40, 40)))
+    A = (Q * np.logspace(-7, 0, 40)) @ Q.T          # SPD and badly conditioned
+    B = rng.normal(size=(40, 3))
+    X, n_iter, residual = conjugate_gradient(lambda V: A @ V, B, tol=1e-12, max_iter=60)
+    *_, best_iter, best_rho = _iterate(lambda V: A @ V, B, 1e-12,
+                                       np.linalg.norm(B, axis=0), 60, None)
+    assert n_iter == 60 and (best_iter < n_iter).any()   # some columns were replayed
+    np.testing.assert_allclose(residual, np.sqrt(best_rho) / np.linalg.norm(B, axis=0))
+    for column in range(3):
+        alone = _iterate(lambda V: A @ V, B, 0.0, np.linalg.norm(B, axis=0),
+                         int(best_iter[column]), None)[0]
+        np.testing.assert_array_equal(X[:, column], alone[:, column])

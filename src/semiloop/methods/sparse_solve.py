@@ -85,18 +85,38 @@ def conjugate_gradient(matmul, B, *, tol=1e-4, max_iter=1000, X0=None):
         ``‖B − A X‖ / ‖B‖`` per column of ``X`` (from the recurrence).
     """
     B = np.asarray(B)
+    rhs_norm = np.linalg.norm(B, axis=0).astype(np.float64)
+    rhs_norm[rhs_norm == 0] = 1.0
+    X, n_iter, rho, best_iter, best_rho = _iterate(matmul, B, tol, rhs_norm, max_iter, X0)
+    # In finite precision CG can diverge on a nearly singular system (parts of a
+    # graph joined by tiny weights). Rather than copy every iterate, a column
+    # whose residual ended above its best is recomputed: the same recurrence,
+    # replayed to the iteration where that column was best.
+    worse = best_iter < n_iter
+    if worse.any():
+        replayed = _iterate(matmul, B, tol, rhs_norm, int(best_iter[worse].max()), X0,
+                            keep=np.where(worse, best_iter, -1))[0]
+        X[:, worse] = replayed[:, worse]
+        rho = np.where(worse, best_rho, rho)
+    return X, n_iter, np.sqrt(rho) / rhs_norm
+
+
+def _iterate(matmul, B, tol, rhs_norm, max_iter, X0, keep=None):
+    """The CG recurrence; with ``keep``, column j is frozen at iteration ``keep[j]``.
+
+    Returns ``(X, n_iter, rho, best_iter, best_rho)``: the iterate, the
+    iterations run, the squared residual norms, and per column the iteration
+    with the smallest residual and that residual.
+    """
     X = np.zeros_like(B) if X0 is None else np.array(X0, dtype=B.dtype)
     R = B - matmul(X) if X0 is not None else B.copy()
     P = R.copy()
-    rhs_norm = np.linalg.norm(B, axis=0).astype(np.float64)
-    rhs_norm[rhs_norm == 0] = 1.0
     rho = np.einsum("ij,ij->j", R, R, dtype=np.float64)
-    # In finite precision CG can diverge on a nearly singular system (parts of
-    # a graph joined by tiny weights); the best iterate of each column is kept.
-    best, best_rho = X.copy(), rho.copy()
+    best_iter, best_rho = np.zeros(B.shape[1], dtype=int), rho.copy()
+    frozen = None if keep is None else X.copy()
     n_iter = 0
     while n_iter < max_iter:
-        if np.all(np.sqrt(rho) <= tol * rhs_norm):
+        if keep is None and np.all(np.sqrt(rho) <= tol * rhs_norm):
             break
         Q = matmul(P)
         curvature = np.einsum("ij,ij->j", P, Q, dtype=np.float64)
@@ -110,6 +130,8 @@ def conjugate_gradient(matmul, B, *, tol=1e-4, max_iter=1000, X0=None):
         rho = rho_next
         n_iter += 1
         improved = rho <= best_rho
-        best[:, improved] = X[:, improved]
-        best_rho = np.where(improved, rho, best_rho)
-    return best, n_iter, np.sqrt(best_rho) / rhs_norm
+        best_iter[improved], best_rho[improved] = n_iter, rho[improved]
+        if keep is not None:
+            at = keep == n_iter
+            frozen[:, at] = X[:, at]
+    return (X if keep is None else frozen), n_iter, rho, best_iter, best_rho
