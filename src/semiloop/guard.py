@@ -58,6 +58,7 @@ __all__ = [
     "no_information_rate",
     "score_out_of_fold",
     "sign_flip_p_value",
+    "stack_held_out",
     "stacked_truth",
 ]
 
@@ -454,7 +455,32 @@ def _seed(random_state):
 
 
 def stacked_truth(label_codes, folds):
-    """Class codes of the held-out rows, stacked over repeats (row order of the labeled rows)."""
+    """Class codes of the held-out rows, stacked over repeats, and the number of repeats.
+
+    >>> stacked_truth(np.array([0, 1]), [(0, [1], [0]), (0, [0], [1]), (1, [1], [0])])
+    (array([0, 1, 0, 1]), 2)
+    """
     n_repeats = folds[-1][0] + 1
     return np.tile(np.asarray(label_codes), n_repeats), n_repeats
 
+
+def stack_held_out(parts, folds, n_labeled):
+    """Held-out predictions of each fold, stacked over repeats in labeled-row order.
+
+    Parameters
+    ----------
+    parts : list of ndarray of shape (len(held_out), n_classes)
+        One per fold, in the order of ``folds``.
+    folds : list of (repeat, train, held_out)
+    n_labeled : int
+
+    Returns
+    -------
+    proba : ndarray of shape (n_repeats * n_labeled, n_classes)
+        Row order matches :func:`stacked_truth`.
+    """
+    n_repeats = folds[-1][0] + 1
+    proba = np.zeros((n_repeats, n_labeled, np.shape(parts[0])[1]))
+    for (repeat, _, held_out), part in zip(folds, parts, strict=True):
+        proba[repeat, held_out] = part
+    return proba.reshape(n_repeats * n_labeled, -1)

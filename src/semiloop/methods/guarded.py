@@ -31,7 +31,14 @@ from semiloop._compat import HasMethods, Interval, check_method_params
 from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopWarning
-from semiloop.guard import choose, label_folds, no_information_rate, score_out_of_fold
+from semiloop.guard import (
+    choose,
+    label_folds,
+    no_information_rate,
+    score_out_of_fold,
+    stack_held_out,
+    stacked_truth,
+)
 from semiloop.methods._chain import fit_estimator, full_proba
 from semiloop.methods._inputs import default_estimator, prepare_rows, prepare_target
 from semiloop.records import CandidateRecord
@@ -94,8 +101,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         labeled = np.flatnonzero(codes >= 0)
         folds = label_folds(codes[labeled], cv=self.cv, validation_size=self.validation_size,
                             random_state=self.random_state)
-        n_repeats = folds[-1][0] + 1
-        truth = np.tile(codes[labeled], n_repeats)
+        truth, n_repeats = stacked_truth(codes[labeled], folds)
         notify(self.callbacks, "on_fit_begin", self)
         started = time.perf_counter()
         supervised_proba = self._supervised_held_out(X, codes, labeled, folds, fit_params)
@@ -181,7 +187,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             return run
 
         results = self._parallel([job(train, held_out) for _, train, held_out in folds])
-        return _stack(results, folds, len(labeled), n_classes)
+        return stack_held_out(results, folds, len(labeled))
 
     def _method_held_out(self, method, X, codes, labeled, folds):
         """``(fitted or None, stacked held-out probabilities)`` of one semi-supervised method."""
@@ -205,7 +211,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             warnings.simplefilter("ignore", SemiloopWarning)
             warnings.simplefilter("ignore", ConvergenceWarning)
             results = self._parallel([job(held_out) for _, _, held_out in folds])
-        return None, _stack(results, folds, len(labeled), n_classes)
+        return None, stack_held_out(results, folds, len(labeled))
 
     def _proba(self, X):
         return _proba_or_one_hot(self.estimator_, X, len(self.classes_))
@@ -313,14 +319,6 @@ class GuardedClassifier(_GuardedSelection):
 
     def _candidates(self, n_classes):
         return {candidate_name(self.method): self.method}
-
-
-def _stack(results, folds, n_labeled, n_classes):
-    n_repeats = folds[-1][0] + 1
-    proba = np.zeros((n_repeats, n_labeled, n_classes))
-    for (repeat, _, held_out), part in zip(folds, results, strict=True):
-        proba[repeat, held_out] = part
-    return proba.reshape(-1, n_classes)
 
 
 def _proba_or_one_hot(model, X, n_classes):

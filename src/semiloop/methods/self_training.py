@@ -29,7 +29,14 @@ from semiloop._compat import HasMethods, Interval, StrOptions
 from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopError, SemiloopWarning
-from semiloop.guard import GuardState, label_folds, no_information_rate, score_out_of_fold
+from semiloop.guard import (
+    GuardState,
+    label_folds,
+    no_information_rate,
+    score_out_of_fold,
+    stack_held_out,
+    stacked_truth,
+)
 from semiloop.methods._chain import SelfTrainingChain, full_proba, has_scores
 from semiloop.methods._inputs import default_estimator, prepare_rows, prepare_target
 from semiloop.methods.calibration import apply_temperature, fit_temperature
@@ -529,12 +536,10 @@ default="fixed"
         """Out-of-fold score of the fold chains and the temperature fitted on them."""
         if not fold_chains:
             return None, 1.0, None
-        n_repeats = folds[-1][0] + 1
-        proba = np.zeros((n_repeats, len(labeled), len(self.classes_)))
-        for chain, (repeat, _, held_out) in zip(fold_chains, folds, strict=True):
-            proba[repeat, held_out] = chain.predict_proba(labeled[held_out])
-        proba = proba.reshape(-1, len(self.classes_))
-        truth = np.tile(codes[labeled], n_repeats)
+        parts = [chain.predict_proba(labeled[held_out])
+                 for chain, (_, _, held_out) in zip(fold_chains, folds, strict=True)]
+        proba = stack_held_out(parts, folds, len(labeled))
+        truth, n_repeats = stacked_truth(codes[labeled], folds)
         temperature = fit_temperature(proba, truth) if self.calibrate else 1.0
         score = score_out_of_fold(truth, apply_temperature(proba, temperature),
                                   n_repeats=n_repeats)
