@@ -2,8 +2,16 @@
 
 A label is *unlabeled* when it is ``-1`` (scikit-learn's marker), ``None``,
 NaN, an empty or blank string, or a marker the caller names. Every other value
-is a class. Classes are kept in sorted order, as scikit-learn does, and rows
-are encoded as integer codes into that order, with ``-1`` for unlabeled.
+is a class, even one that reads like "no label" (``"None"``, ``"NA"``,
+``"unknown"``, ``"?"``): :func:`placeholder_classes` finds such classes so that
+a front end can suggest naming one as the marker, but only the caller decides.
+
+A marker matches a label whatever the label's type: the text ``"0"`` matches
+the number ``0`` (or ``0.0``) in a numeric column, as happens when the marker
+comes from the command line, and text is compared with surrounding blanks
+stripped, so ``" ? "`` matches ``"?"``. Classes are kept in sorted order, as
+scikit-learn does, and rows are encoded as integer codes into that order, with
+``-1`` for unlabeled.
 
 Examples
 --------
@@ -14,6 +22,8 @@ Examples
 >>> codes, classes = encode_labels([3, -1, 7, 3])
 >>> codes.tolist(), classes.tolist()
 ([0, -1, 1, 0], [3, 7])
+>>> encode_labels([3, 0, 7, 3], marker="0")[0].tolist()
+[0, -1, 1, 0]
 """
 
 import warnings
@@ -23,9 +33,21 @@ import pandas as pd
 
 from semiloop.errors import DataError, SemiloopWarning
 
-__all__ = ["UNLABELED", "check_labels", "encode_labels", "unlabeled_mask"]
+__all__ = [
+    "PLACEHOLDER_LABELS",
+    "UNLABELED",
+    "check_labels",
+    "encode_labels",
+    "placeholder_classes",
+    "unlabeled_mask",
+]
 
 UNLABELED = -1
+#: Texts (lower case, stripped) that often stand for "no label" or "no value".
+PLACEHOLDER_LABELS = frozenset({
+    "?", "??", "???", "-", "--", "---", "unknown", "n/a", "na", "#n/a", "none", "null",
+    "nan", "nil", "missing", "tbd", "tba", "undefined", "unlabeled", "unlabelled",
+})
 
 
 def unlabeled_mask(y, *, marker=None):
@@ -36,15 +58,27 @@ def unlabeled_mask(y, *, marker=None):
     y : array-like of shape (n_samples,)
         Labels; ``-1``, ``None``, NaN, blank strings and ``marker`` mean unlabeled.
     marker : object, default=None
-        An extra value that means unlabeled (for example ``"?"``).
+        An extra value that means unlabeled (for example ``"?"``). It matches
+        a label of any type: as text with blanks stripped (``" ? "`` matches
+        ``"?"``), and as a number where both read as numbers (``"0"``
+        matches ``0`` and ``0.0``).
 
     Returns
     -------
     mask : ndarray of bool, shape (n_samples,)
 
+    Raises
+    ------
+    DataError
+        When ``y`` is not one-dimensional.
+
     Examples
     --------
     >>> unlabeled_mask([1, -1, 0]).tolist()
+    [False, True, False]
+    >>> unlabeled_mask([1, -1, 0], marker="0").tolist()
+    [False, True, True]
+    >>> unlabeled_mask(["a", " ? ", "None"], marker="?").tolist()
     [False, True, False]
     """
     values = np.asarray(y, dtype=object) if not isinstance(y, np.ndarray) else y
@@ -64,13 +98,46 @@ def unlabeled_mask(y, *, marker=None):
         minus_one = series.map(_is_minus_one).to_numpy(dtype=bool)
         mask = mask | text | minus_one
     if marker is not None:
-        mask = mask | (pd.Series(values, dtype=object) == marker).to_numpy(dtype=bool)
-        if isinstance(marker, str):
-            stripped = pd.Series(values, dtype=object).map(
-                lambda v: isinstance(v, str) and v.strip() == marker
-            )
-            mask = mask | stripped.to_numpy(dtype=bool)
+        mask = mask | _matches_marker(values, marker)
     return np.asarray(mask, dtype=bool)
+
+
+def _matches_marker(values, marker):
+    """True where a value is the marker, as stripped text or as the same number."""
+    number = _as_number(marker)
+    if values.dtype.kind == "b":
+        return np.zeros(values.shape, dtype=bool)
+    if values.dtype.kind in "iuf":
+        if number is None:
+            return np.zeros(values.shape, dtype=bool)
+        return values == number
+    text = marker.strip() if isinstance(marker, str) else None
+
+    def matches(value):
+        if isinstance(value, str) and text is not None:
+            return value.strip() == text
+        if number is not None:
+            return _as_number(value) == number
+        try:
+            return bool(value == marker)
+        except (TypeError, ValueError):
+            return False
+
+    return np.fromiter((matches(value) for value in values), dtype=bool, count=len(values))
+
+
+def _as_number(value):
+    """``value`` as a float when it is a number or text that reads as one, else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    return None
 
 
 def _is_minus_one(value):
@@ -82,6 +149,37 @@ def _is_minus_one(value):
         return float(value) == UNLABELED
     except (TypeError, ValueError):
         return False
+
+
+def placeholder_classes(classes):
+    """The classes whose text looks like a placeholder for "no label".
+
+    A class is a placeholder when, stripped and in lower case, it is one of
+    :data:`PLACEHOLDER_LABELS` (``"?"``, ``"unknown"``, ``"n/a"``, ``"na"``,
+    ``"none"``, ``"null"``, ``"missing"``, ``"-"``, ``"tbd"`` ...). Such a class
+    stays a class: this only finds candidates for an ``unlabeled_marker``,
+    for example to suggest one when a table has no unlabeled row.
+
+    Parameters
+    ----------
+    classes : array-like
+        Class values, for example :attr:`Dataset.classes`. Values that are
+        not text are never placeholders.
+
+    Returns
+    -------
+    placeholders : list
+        The placeholder classes, as given and in the given order.
+
+    Examples
+    --------
+    >>> placeholder_classes(["cat", "None", "dog", " N/A ", "?"])
+    ['None', ' N/A ', '?']
+    >>> placeholder_classes([0, 1, 2])
+    []
+    """
+    return [value for value in np.asarray(classes, dtype=object).ravel().tolist()
+            if isinstance(value, str) and value.strip().lower() in PLACEHOLDER_LABELS]
 
 
 def encode_labels(y, *, marker=None):
