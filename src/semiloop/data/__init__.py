@@ -15,7 +15,12 @@ Examples
 """
 
 from semiloop.data.dataset import Dataset, load_dataset
-from semiloop.data.labels import check_labels, encode_labels, unlabeled_mask
+from semiloop.data.labels import (
+    check_labels,
+    encode_labels,
+    placeholder_classes,
+    unlabeled_mask,
+)
 from semiloop.data.readers import read_table
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "check_labels",
     "encode_labels",
     "load_dataset",
+    "placeholder_classes",
     "read_table",
     "unlabeled_mask",
 ]
