@@ -230,7 +230,7 @@ def _not_decodable(path, codec, encoding):
     where = _first_undecodable(path, codec)
     detail = "" if where is None else " ({} at byte offset {}, line {}, is not {})".format(
         *where, name)
-    if name == "UTF-8":
+    if encoding is None or name == "UTF-8":
         fix = "re-save it as UTF-8, or pass encoding='latin-1'"
     else:
         fix = ("re-save it as UTF-8 and leave out the encoding, or pass its real "
