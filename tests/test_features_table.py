@@ -128,8 +128,8 @@ def test_arrays_get_x_column_names():
 def test_is_a_scikit_learn_transformer(frame):
     encoder = TableEncoder(nan_policy="impute")
     assert clone(encoder).get_params() == {"nan_policy": "impute", "roles": None,
-                                           "random_state": 0, "text": "tfidf",
-                                           "text_components": 100}
+                                           "max_categories": 100, "random_state": 0,
+                                           "text": "tfidf", "text_components": 100}
     model = make_pipeline(TableEncoder(), LogisticRegression()).fit(frame, [0, 1, 0, 1])
     assert model.predict(frame).shape == (4,)
 

@@ -16,10 +16,17 @@ Rules, applied to the column's non-missing values in this order:
 
    - ``"text"`` when the median value has at least :data:`TEXT_MIN_WORDS`
      words and ``d / n`` is at least :data:`TEXT_MIN_DISTINCT_SHARE`;
-   - ``"id"`` when ``d / n`` is at least :data:`ID_MIN_DISTINCT_SHARE` and at
-     most one value in twenty holds a space;
+   - ``"id"`` otherwise when ``d / n`` is at least :data:`ID_MIN_DISTINCT_SHARE`:
+     nearly every value is seen once, so one-hot columns could not generalise
+     (short phrases such as ``"order 17"`` or names included; give such a
+     column ``roles={"col": "text"}`` to featurise its words);
    - ``"categorical"`` otherwise.
 4. any other dtype (dates, complex numbers): None, which the encoder refuses.
+
+:func:`looks_like_row_number` tells an integer column that holds each number
+of a range once (``0 .. n - 1``, ``1 .. n``, or any run of consecutive
+numbers), as row numbers do; it stays numeric, and
+:class:`~semiloop.features.TableEncoder` says so.
 
 Examples
 --------
@@ -34,7 +41,6 @@ Examples
 {'age': 'numeric', 'plan': 'categorical', 'customer': 'id', 'note': 'text'}
 """
 
-import numpy as np
 import pandas as pd
 
 from semiloop.errors import DataError
@@ -48,6 +54,8 @@ __all__ = [
     "check_roles",
     "infer_role",
     "infer_roles",
+    "looks_like_row_number",
+    "median_words",
 ]
 
 ROLES = ("numeric", "categorical", "id", "text")
@@ -59,7 +67,6 @@ ID_MIN_DISTINCT_SHARE = 0.95
 TEXT_MIN_DISTINCT_SHARE = 0.5
 #: Median number of words from which a column may be text.
 TEXT_MIN_WORDS = 3
-_ID_MAX_SPACED_SHARE = 0.05
 
 
 def infer_role(column):
@@ -85,13 +92,49 @@ def infer_role(column):
     if n_distinct < MIN_DISTINCT:
         return "categorical"
     distinct_share = n_distinct / len(values)
-    words = values.str.split().str.len()
-    if words.median() >= TEXT_MIN_WORDS and distinct_share >= TEXT_MIN_DISTINCT_SHARE:
+    if median_words(values) >= TEXT_MIN_WORDS and distinct_share >= TEXT_MIN_DISTINCT_SHARE:
         return "text"
-    spaced_share = float(np.mean(words.to_numpy() > 1))
-    if distinct_share >= ID_MIN_DISTINCT_SHARE and spaced_share <= _ID_MAX_SPACED_SHARE:
+    if distinct_share >= ID_MIN_DISTINCT_SHARE:
         return "id"
     return "categorical"
+
+
+def median_words(values):
+    """The median number of whitespace-separated words in ``values`` (a Series of str)."""
+    return float(values.str.split().str.len().median())
+
+
+def looks_like_row_number(column):
+    """Whether an integer column holds each number of a run of consecutive integers once.
+
+    Such a column (``0 .. n - 1`` or ``1 .. n``, in any order) is most often
+    a row number or an id given by a counter. Columns with fewer than
+    :data:`MIN_DISTINCT` values, bools, floats and missing values are never
+    taken for one (missing values are left out of the count).
+
+    Parameters
+    ----------
+    column : pandas.Series
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> looks_like_row_number(pd.Series([3, 1, 2] + list(range(4, 31))))
+    True
+    >>> looks_like_row_number(pd.Series(range(0, 60, 2)))
+    False
+    """
+    dtype = column.dtype
+    if not pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return False
+    values = column[column.notna()]
+    if len(values) < MIN_DISTINCT:
+        return False
+    return int(values.max()) - int(values.min()) == len(values) - 1 \
+        and values.nunique() == len(values)
 
 
 def infer_roles(frame):

@@ -1,10 +1,13 @@
 """Turn a table of raw columns into a float64 matrix, one role per column, the same way every time.
 
 Each column gets a role (see :mod:`semiloop.features.roles`): numeric columns
-pass through, categorical ones are one-hot encoded, text columns go to a text
-featuriser that returns a bounded number of dense columns, and id columns are
-set aside. The encoder remembers the training columns and refuses prediction
-data whose feature columns differ.
+pass through, categorical ones are one-hot encoded into at most
+``max_categories`` columns, text columns go to a text featuriser that returns a
+bounded number of dense columns, and id columns are set aside. Inferred ids and
+text are announced with a warning. The encoder remembers the training columns
+and their values: it refuses prediction data whose feature columns differ, or
+a column of which nothing is known, and warns about values never seen in
+training (see :mod:`semiloop.features._checks`).
 
 Examples
 --------
@@ -24,11 +27,18 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.validation import check_is_fitted
 
-from semiloop.errors import DataError, FeatureMismatchError, SemiloopWarning
+from semiloop.errors import DataError, FeatureMismatchError
+from semiloop.features._checks import (
+    capped_notice,
+    check_known,
+    check_words,
+    role_notice,
+    to_numbers,
+)
 from semiloop.features.roles import check_roles, infer_role
 from semiloop.features.text import SentenceEmbeddings, TfidfText
 
@@ -49,9 +59,15 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     :func:`semiloop.features.roles.infer_role`: bool and category dtypes are
     categorical, other numbers numeric; among text columns with at least 20
     distinct values, those whose median value has 3 or more words and at least
-    half of whose values are distinct are text, those of single tokens with at
-    least 95% distinct values are ids, and the rest categorical. Text columns
-    with fewer than 20 distinct values are categorical.
+    half of whose values are distinct are text, other columns with at least 95%
+    distinct values are ids, and the rest categorical. Text columns with fewer
+    than 20 distinct values are categorical. Each inferred id and text column,
+    and each integer column that counts rows (kept numeric), is announced with
+    a :class:`~semiloop.errors.SemiloopWarning`; given roles are not.
+
+    A categorical column gets at most ``max_categories`` columns, so that a
+    column of many distinct values (an id or free text that inference took
+    for categories) cannot make the output huge.
 
     Parameters
     ----------
@@ -64,6 +80,12 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         always read as empty text; id columns are not checked.
     roles : dict of str to {"numeric", "categorical", "id", "text"}, default=None
         Roles for some or all columns, overriding inference.
+    max_categories : int or None, default=100
+        The most one-hot columns of a categorical column: its
+        ``max_categories - 1`` most frequent training values get a column each
+        and the rest share ``<column>_infrequent_sklearn``, with a warning
+        (scikit-learn's ``OneHotEncoder(max_categories=...)``). None gives
+        every value a column. At least 2.
     text : {"tfidf", "embeddings"}, default="tfidf"
         The text featuriser: :class:`~semiloop.features.TfidfText` (TF-IDF of
         words and word pairs reduced to ``text_components`` columns by a
@@ -98,7 +120,18 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     Warns
     -----
     SemiloopWarning
-        For each column inferred to be an id, naming it.
+        In ``fit``: for each column inferred to be an id (set aside) or text,
+        each integer column that holds each number of a range once (a row
+        number, kept numeric), and each categorical column capped at
+        ``max_categories``. In ``transform``: once per categorical column
+        with values not seen in training, with their count and share.
+
+    Notes
+    -----
+    Cost: ``fit`` and ``transform`` are linear in the number of cells, plus the
+    text featuriser; the output has ``n_samples`` rows and at most
+    ``numeric + max_categories * categorical + text_components * text``
+    columns.
 
     Examples
     --------
@@ -112,10 +145,11 @@ class TableEncoder(TransformerMixin, BaseEstimator):
     ({'x': 'categorical', 'kind': 'categorical'}, ['x_1.0', 'x_2.0', 'kind_a', 'kind_b'])
     """
 
-    def __init__(self, nan_policy="error", *, roles=None, text="tfidf", text_components=100,
-                 random_state=0):
+    def __init__(self, nan_policy="error", *, roles=None, max_categories=100, text="tfidf",
+                 text_components=100, random_state=0):
         self.nan_policy = nan_policy
         self.roles = roles
+        self.max_categories = max_categories
         self.text = text
         self.text_components = text_components
         self.random_state = random_state
@@ -132,6 +166,21 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : TableEncoder
+
+        Raises
+        ------
+        DataError
+            When the table is empty, its column names repeat, an option or a
+            role is not valid, a column has a dtype that cannot be encoded,
+            every column is an id, a numeric column holds non-numbers, or a
+            value is missing with ``nan_policy="error"``.
+
+        Warns
+        -----
+        SemiloopWarning
+            For each inferred id or text column, each integer column that
+            looks like a row number, and each categorical column capped at
+            ``max_categories``.
         """
         self._check_params()
         frame = _as_frame(X)
@@ -146,6 +195,12 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         frame.columns = names
         given = check_roles(self.roles, names)
         self.roles_ = {name: given.get(name) or self._infer(frame[name]) for name in names}
+        for name in names:
+            if name not in given:
+                notice = role_notice(frame[name], self.roles_[name], text=self.text,
+                                     text_components=self.text_components)
+                if notice is not None:
+                    warnings.warn(notice, stacklevel=2)
         columns = {role: [name for name in names if self.roles_[name] == role]
                    for role in ("numeric", "categorical", "id", "text")}
         self.numeric_columns_ = columns["numeric"]
@@ -173,12 +228,21 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 + repr(self.text_columns_[0]) + ": 'categorical'}",
                 options={"roles": {self.text_columns_[0]: "categorical"}},
             ) from None
+        one_hot = self._one_hot()
+        for name, categories, infrequent in zip(self.categorical_columns_,
+                                                getattr(one_hot, "categories_", []),
+                                                _infrequent(one_hot), strict=True):
+            if infrequent is not None:
+                warnings.warn(capped_notice(name, prepared[name].to_numpy(), categories,
+                                            infrequent), stacklevel=2)
         return self
 
     def transform(self, X):
         """Encode ``X``, which must have the training feature columns (in any order).
 
-        Id columns may be present or not; they are ignored.
+        Id columns may be present or not; they are ignored. A categorical
+        value not seen in training is encoded as the column's infrequent
+        category where it has one, else as no category (its one-hot columns 0).
 
         Parameters
         ----------
@@ -191,7 +255,19 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         Raises
         ------
         FeatureMismatchError
-            When the feature columns differ from the training columns.
+            When the feature columns differ from the training columns; when a
+            numeric column holds values that are not numbers (text that parses
+            as numbers is accepted); when none of the values of a categorical
+            column, or none of the texts of a TF-IDF text column, was seen in
+            training (from 20 non-missing values on).
+        DataError
+            When a value is missing with ``nan_policy="error"``.
+
+        Warns
+        -----
+        SemiloopWarning
+            Once per categorical column with values not seen in training,
+            naming the column, the number and share of rows, and examples.
         """
         check_is_fitted(self, "column_transformer_")
         frame = _as_frame(X)
@@ -207,7 +283,25 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 f"{[name for name in expected if name not in ids]!r}"
             )
         prepared = self._prepare(frame, fitting=False)
-        return np.asarray(self.column_transformer_.transform(prepared), dtype=np.float64)
+        one_hot = self._one_hot()
+        notices = [
+            check_known(name, prepared[name].to_numpy(), categories,
+                        as_infrequent=infrequent is not None
+                        and one_hot.handle_unknown == "infrequent_if_exist")
+            for name, categories, infrequent in zip(self.categorical_columns_,
+                                                    getattr(one_hot, "categories_", []),
+                                                    _infrequent(one_hot), strict=True)
+        ]
+        encoded = np.asarray(self.column_transformer_.transform(prepared), dtype=np.float64)
+        for name in self.text_columns_:
+            part = f"text_{name}"
+            if isinstance(self.column_transformer_.named_transformers_[part], TfidfText):
+                columns = self.column_transformer_.output_indices_[part]
+                check_words(name, prepared[name].to_numpy(), encoded[:, columns])
+        for notice in notices:
+            if notice is not None:  # stack: here, scikit-learn's set_output wrapper, the caller
+                warnings.warn(notice, stacklevel=3)
+        return encoded
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
@@ -237,6 +331,13 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             raise DataError(
                 f"nan_policy={self.nan_policy!r} is not supported; use one of {_NAN_POLICIES}"
             )
+        if self.max_categories is not None and (
+                isinstance(self.max_categories, bool) or not isinstance(self.max_categories, int)
+                or self.max_categories < 2):
+            raise DataError(
+                f"max_categories={self.max_categories!r} must be None or a whole number of "
+                "at least 2"
+            )
         if self.text not in _TEXT_FEATURIZERS:
             raise DataError(
                 f"text={self.text!r} is not supported; use one of {tuple(_TEXT_FEATURIZERS)}"
@@ -256,18 +357,19 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 f"{column.name!r}: 'categorical'}}, or leave it out of the features",
                 options={"roles": {column.name: "categorical"}},
             )
-        if role == "id":
-            values = column[column.notna()]
-            warnings.warn(SemiloopWarning(
-                f"column {column.name!r} looks like a row id ({values.nunique()} distinct values "
-                f"in {len(values)} rows) and is set aside, not used as a feature; to use it "
-                f"as a feature, pass roles={{{column.name!r}: 'categorical'}}",
-                options={"roles": {column.name: "categorical"}},
-            ), stacklevel=4)
         return role
 
+    def _one_hot(self):
+        """The fitted OneHotEncoder of the categorical columns, or None when there are none."""
+        if not self.categorical_columns_:
+            return None
+        step = self.column_transformer_.named_transformers_["categorical"]
+        return step[-1] if isinstance(step, Pipeline) else step
+
     def _build_transformer(self):
-        encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=np.float64)
+        encoder = OneHotEncoder(handle_unknown="infrequent_if_exist",
+                                max_categories=self.max_categories, sparse_output=False,
+                                dtype=np.float64)
         if self.nan_policy == "impute":
             numeric = SimpleImputer(strategy="median", keep_empty_features=True)
             categorical = make_pipeline(SimpleImputer(strategy="most_frequent"), encoder)
@@ -285,21 +387,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
         """Numeric columns as float64 (inf as NaN), the others as text; check NaN."""
         prepared = {}
         for name in self.numeric_columns_:
-            try:
-                values = frame[name].to_numpy(dtype=np.float64, na_value=np.nan)
-            except (TypeError, ValueError):
-                if fitting:
-                    raise DataError(
-                        f"column {name!r} has the role 'numeric' but holds non-numbers "
-                        f"(dtype {frame[name].dtype}); give it another role, or numbers"
-                    ) from None
-                raise FeatureMismatchError(
-                    f"column {name!r} was numeric in training but now holds non-numbers "
-                    f"(dtype {frame[name].dtype}); give it numbers as in training"
-                ) from None
-            values = values.copy()
-            values[np.isinf(values)] = np.nan
-            prepared[name] = values
+            prepared[name] = to_numbers(frame[name], fitting=fitting)
         for name in self.categorical_columns_ + self.text_columns_:
             raw = frame[name].to_numpy(dtype=object)
             present = frame[name].notna().to_numpy()
@@ -323,6 +411,16 @@ def _as_frame(X):
             "reshape to (n_samples, n_features)"
         )
     return pd.DataFrame(values, columns=[f"x{index}" for index in range(values.shape[1])])
+
+
+def _infrequent(one_hot):
+    """The infrequent categories of each column of ``one_hot`` (None where there are none)."""
+    if one_hot is None:
+        return []
+    try:
+        return list(one_hot.infrequent_categories_)
+    except AttributeError:  # fitted without max_categories
+        return [None] * len(one_hot.categories_)
 
 
 def _raise_on_missing(prepared):
