@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from semiloop.data import load_dataset
-from semiloop.errors import DataError, FeatureMismatchError
+from semiloop.errors import DataError, FeatureMismatchError, SemiloopWarning
 from semiloop.features import TableEncoder
 
 
@@ -51,10 +51,12 @@ def test_column_order_may_differ_at_prediction(frame):
     np.testing.assert_array_equal(encoder.transform(reordered), encoder.transform(frame))
 
 
-def test_unseen_category_encodes_as_zeros(frame):
+def test_unseen_category_encodes_as_zeros_with_a_warning(frame):
     encoder = TableEncoder().fit(frame)
     row = frame.iloc[[0]].assign(color="purple")
-    np.testing.assert_array_equal(encoder.transform(row)[0, 2:5], [0.0, 0.0, 0.0])
+    with pytest.warns(SemiloopWarning, match="column 'color': 1 of 1 row.*'purple'"):
+        encoded = encoder.transform(row)
+    np.testing.assert_array_equal(encoded[0, 2:5], [0.0, 0.0, 0.0])
 
 
 def test_columns_differ_between_training_and_prediction(frame):
