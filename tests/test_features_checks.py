@@ -158,8 +158,9 @@ def test_a_column_of_many_codes_is_capped_at_max_categories_with_a_warning():
     [notice] = notices
     kept = frame["code"].isin([name[5:] for name in names[4:-1]])
     assert str(notice) == (
-        "column 'code' has 3000 distinct values in 5000 rows, more than a categorical column "
-        "may have columns: the 99 most frequent get a column each and the other 2901, in "
+        "column 'code' has 3000 distinct values in 5000 rows, more than the 100 one-hot "
+        "columns a categorical column may have: the 99 most frequent get a column each and the "
+        "other 2901, in "
         f"{int((~kept).sum())} rows, share the column 'code_infrequent_sklearn'; if it holds "
         "row ids, name it as the id column (id_column) or pass roles={'code': 'id'}; for free "
         "text, pass roles={'code': 'text'}; to keep more categories, raise max_categories "
@@ -172,6 +173,11 @@ def test_max_categories_none_keeps_every_category_and_small_columns_are_untouche
     frame = many_codes(n_rows=500, n_codes=300)
     encoder = fit_quietly(TableEncoder(max_categories=None), frame)
     assert len(encoder.get_feature_names_out()) == 1 + 3 + 300
+    new = frame.assign(code=["NEW"] * 10 + frame["code"].iloc[10:].tolist())
+    encoded, [notice] = transform_recording(encoder, new)
+    assert "10 of 500 row(s) (2.0%)" in str(notice)
+    assert "encoded as no known category" in str(notice)
+    np.testing.assert_array_equal(encoded[:10, 4:], 0.0)
     _, notices = fit_recording(TableEncoder(max_categories=4), frame.drop(columns=["code"]))
     assert notices == []
 

@@ -93,9 +93,10 @@ def capped_notice(name, values, categories, infrequent):
         All training categories, and those grouped as infrequent.
     """
     n_infrequent_rows = int(pd.Series(values, dtype=object).isin(infrequent).sum())
+    n_kept = len(categories) - len(infrequent)
     return SemiloopWarning(
         f"column {name!r} has {len(categories)} distinct values in {len(values)} rows, more "
-        f"than a categorical column may have columns: the {len(categories) - len(infrequent)} "
+        f"than the {n_kept + 1} one-hot columns a categorical column may have: the {n_kept} "
         f"most frequent get a column each and the other {len(infrequent)}, in "
         f"{n_infrequent_rows} rows, share the column '{name}_infrequent_sklearn'; if it holds "
         f"row ids, name it as the id column (id_column) or pass roles={{{name!r}: 'id'}}; "

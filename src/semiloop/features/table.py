@@ -228,10 +228,7 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 + repr(self.text_columns_[0]) + ": 'categorical'}",
                 options={"roles": {self.text_columns_[0]: "categorical"}},
             ) from None
-        one_hot = self._one_hot()
-        for name, categories, infrequent in zip(self.categorical_columns_,
-                                                getattr(one_hot, "categories_", []),
-                                                _infrequent(one_hot), strict=True):
+        for name, categories, infrequent, _ in self._fitted_categories():
             if infrequent is not None:
                 warnings.warn(capped_notice(name, prepared[name].to_numpy(), categories,
                                             infrequent), stacklevel=2)
@@ -283,15 +280,9 @@ class TableEncoder(TransformerMixin, BaseEstimator):
                 f"{[name for name in expected if name not in ids]!r}"
             )
         prepared = self._prepare(frame, fitting=False)
-        one_hot = self._one_hot()
-        notices = [
-            check_known(name, prepared[name].to_numpy(), categories,
-                        as_infrequent=infrequent is not None
-                        and one_hot.handle_unknown == "infrequent_if_exist")
-            for name, categories, infrequent in zip(self.categorical_columns_,
-                                                    getattr(one_hot, "categories_", []),
-                                                    _infrequent(one_hot), strict=True)
-        ]
+        notices = [check_known(name, prepared[name].to_numpy(), categories,
+                               as_infrequent=as_infrequent)
+                   for name, categories, _, as_infrequent in self._fitted_categories()]
         encoded = np.asarray(self.column_transformer_.transform(prepared), dtype=np.float64)
         for name in self.text_columns_:
             part = f"text_{name}"
@@ -359,12 +350,26 @@ class TableEncoder(TransformerMixin, BaseEstimator):
             )
         return role
 
-    def _one_hot(self):
-        """The fitted OneHotEncoder of the categorical columns, or None when there are none."""
+    def _fitted_categories(self):
+        """``(column, categories, infrequent, as_infrequent)`` for each categorical column.
+
+        ``infrequent`` is None where no category is grouped (always for an
+        encoder fitted before ``max_categories`` existed); ``as_infrequent``
+        says whether unseen values go to the infrequent column.
+        """
         if not self.categorical_columns_:
-            return None
-        step = self.column_transformer_.named_transformers_["categorical"]
-        return step[-1] if isinstance(step, Pipeline) else step
+            return []
+        one_hot = self.column_transformer_.named_transformers_["categorical"]
+        if isinstance(one_hot, Pipeline):
+            one_hot = one_hot[-1]
+        try:
+            infrequent = list(one_hot.infrequent_categories_)
+        except AttributeError:  # fitted without max_categories
+            infrequent = [None] * len(one_hot.categories_)
+        to_infrequent = one_hot.handle_unknown == "infrequent_if_exist"
+        return [(name, categories, rare, to_infrequent and rare is not None)
+                for name, categories, rare in zip(self.categorical_columns_,
+                                                  one_hot.categories_, infrequent, strict=True)]
 
     def _build_transformer(self):
         encoder = OneHotEncoder(handle_unknown="infrequent_if_exist",
@@ -411,16 +416,6 @@ def _as_frame(X):
             "reshape to (n_samples, n_features)"
         )
     return pd.DataFrame(values, columns=[f"x{index}" for index in range(values.shape[1])])
-
-
-def _infrequent(one_hot):
-    """The infrequent categories of each column of ``one_hot`` (None where there are none)."""
-    if one_hot is None:
-        return []
-    try:
-        return list(one_hot.infrequent_categories_)
-    except AttributeError:  # fitted without max_categories
-        return [None] * len(one_hot.categories_)
 
 
 def _raise_on_missing(prepared):
