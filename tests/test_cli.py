@@ -12,7 +12,7 @@ from sample_tables import two_class_table
 from typer.testing import CliRunner
 
 from semiloop import cli
-from semiloop.cli import NO_GAIN_SENTENCE, OUTPUT_FILES, app
+from semiloop.cli import OUTPUT_FILES, app
 
 runner = CliRunner()
 
@@ -202,22 +202,53 @@ def test_usage_errors_exit_2(args):
     assert runner.invoke(app, args).exit_code == 2
 
 
-def test_summary_says_plainly_when_unlabeled_data_did_not_help():
+def test_summary_says_what_was_compared_the_margin_and_what_to_do():
     metrics = {
-        "supervised_validation_accuracy": 0.8, "semiloop_validation_accuracy": 0.8,
         "n_labeled": 10, "n_unlabeled": 90, "classes": ["a", "[b]"],
         "labeled_per_class": {"a": 5, "[b]": 5}, "pseudo_labels_per_class": {},
         "rounds": 1, "termination": "rolled_back", "used_unlabeled": False,
-        "method": "self-training", "kept": "self-training", "history": [],
+        "method": "auto", "kept": "supervised",
+        "candidates": [
+            {"candidate": "supervised", "accuracy": 0.631, "log_loss": 0.7, "p_value": None,
+             "kept": True, "note": ""},
+            {"candidate": "graph", "accuracy": 0.661, "log_loss": 0.69, "p_value": 0.2,
+             "kept": False, "note": ""},
+            {"candidate": "s3vm", "accuracy": 0.6, "log_loss": 0.8, "p_value": 0.9,
+             "kept": False, "note": ""}],
+        "guard": {"level": 0.02275013, "reason": "no candidate clearly beats the reference"},
     }
     printed = io.StringIO()
-    cli._print_train_summary(Console(file=printed, width=60), metrics, "out", 90)
-    assert NO_GAIN_SENTENCE in printed.getvalue()
-    assert "[b]" in printed.getvalue()
+    cli._print_train_summary(Console(file=printed, width=200), metrics, "out", 90)
+    text = printed.getvalue()
+    assert "kept the supervised model" in text
+    assert "graph, s3vm against the supervised model" in text
+    assert "p <= 0.0228, adjusted for choosing among 2 candidates" in text
+    assert "label more rows" in text and "--method" in text
+    assert "[b]" in text and "0.661" in text and "0.631" in text
     printed = io.StringIO()
-    cli._print_train_summary(Console(file=printed, width=60),
+    cli._print_train_summary(Console(file=printed, width=200),
                              {**metrics, "used_unlabeled": True}, "out", 90)
-    assert NO_GAIN_SENTENCE not in printed.getvalue()
+    assert "kept the supervised model" not in printed.getvalue()
+
+
+@pytest.mark.parametrize("method, names", [
+    ("self-training", ["supervised", "self-training"]),
+    ("graph", ["supervised", "graph"]),
+])
+def test_summary_names_every_candidate_and_the_kept_one_plainly(tmp_path, method, names):
+    frame = two_class_table(n_rows=200, share_unlabeled=0.85)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    result = runner.invoke(app, ["train", str(tmp_path / "data.csv"), "--label", "label",
+                                 "--id", "row", "--unlabeled-marker", "?", "--method", method,
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert [c["candidate"] for c in metrics["candidates"]] == names
+    kept = [c["candidate"] for c in metrics["candidates"] if c["kept"]]
+    assert kept == [metrics["kept"]]
+    assert metrics["kept"] == (names[1] if metrics["used_unlabeled"] else "supervised")
+    assert f"kept: {metrics['kept']}" in result.stdout
+    assert "SparseLabelSpreading" not in result.stdout
 
 
 def test_train_with_the_graph_method_and_its_guard(tmp_path):

@@ -27,9 +27,6 @@ from semiloop.registry import METHODS
 __all__ = ["app", "main"]
 
 OUTPUT_FILES = ("model.skops", "predictions.csv", "metrics.json")
-NO_GAIN_SENTENCE = (
-    "Unlabeled data did not help on the validation signal: the model is the supervised one."
-)
 DEFAULT_METHOD = "auto"
 
 ModelName = Enum("ModelName", {name: name for name in BASE_MODELS}, type=str)
@@ -41,7 +38,16 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+class _Command(typer.core.TyperCommand):
+    """Typer's command with the usage line written as ``DATA``, not ``{DATA}``."""
+
+    def collect_usage_pieces(self, ctx):
+        return [piece.replace("{", "").replace("}", "")
+                for piece in super().collect_usage_pieces(ctx)]
 
 
 def main(argv=None):
@@ -49,78 +55,153 @@ def main(argv=None):
     app(args=argv, prog_name="semiloop")
 
 
-@app.command()
+def _print_version(value):
+    if value:
+        from semiloop import __version__
+
+        typer.echo(f"semiloop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print semiloop's version and exit.")] = False,
+):
+    """Semi-supervised learning that does not make a model worse.
+
+    Example: semiloop train churn.csv --label churned --id customer_id
+    """
+
+
+_ENCODING_HELP = "Text encoding of a CSV or TSV file, for example latin-1 (default: UTF-8)."
+_SEP_HELP = ("Column separator of a CSV file (default: a comma, or ';', tab or '|' when the "
+             "header is split by one of them).")
+_NA_HELP = ("Text that means a missing value in a CSV or TSV file, besides an empty cell "
+            "(repeat for several, e.g. --na-values NA).")
+
+
+@app.command(cls=_Command, short_help="Train a model on a table with some labels.")
 def train(
     data: Annotated[Path, typer.Argument(
         metavar="DATA",
-        help="Table with features and a label column (CSV, TSV, Parquet, JSON Lines, NPZ).")],
+        help="Table with features and a label column: .csv, .tsv, .parquet, .jsonl or .npz.")],
     label: Annotated[str, typer.Option(
-        "--label", "-l", help="Label column; empty, -1 or --unlabeled-marker mean unlabeled.")],
+        "--label", "-l", metavar="COL", help="The label column.")],
     model: Annotated[ModelName, typer.Option(
-        help="Base classifier: the supervised reference and fallback, and the classifier "
-             "self-training wraps.")] = "logreg",
+        metavar="NAME",
+        help=f"Base classifier: {', '.join(BASE_MODELS)}. It is the supervised reference, "
+             "the fallback, and what self-training wraps.")] = "logreg",
     method: Annotated[MethodName, typer.Option(
-        help="; ".join(f"{name}: {info.summary}" for name, info in METHODS.items())
-        + ". Every method is kept only where it beats the base classifier on held-out "
-          "labeled rows.")] = DEFAULT_METHOD,
+        metavar="NAME",
+        help=f"{', '.join(METHODS)}. auto scores every method beside the supervised model "
+             "on held-out labeled rows and keeps the one that clearly wins; a named method "
+             "is still kept only where it beats the supervised model.")] = DEFAULT_METHOD,
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Folder for model.skops, predictions.csv and metrics.json.")
-    ] = Path("semiloop-out"),
+        "--out", "-o", metavar="FOLDER",
+        help="Folder for model.skops, predictions.csv and metrics.json; those three files "
+             "are replaced if they exist.")] = Path("semiloop-out"),
     id_column: Annotated[str | None, typer.Option(
-        "--id", help="Column of distinct row ids (default: row numbers).")] = None,
+        "--id", metavar="COL",
+        help="Column of distinct row ids, set aside from the features (default: row "
+             "numbers).")] = None,
     unlabeled_marker: Annotated[str | None, typer.Option(
-        help="Extra label value that means unlabeled, for example '?'.")] = None,
+        metavar="VALUE",
+        help="One more label value that means unlabeled, for example '?' or 0.")] = None,
     impute: Annotated[bool, typer.Option(
-        "--impute", help="Fill missing values (median / most frequent) instead of failing.")
-    ] = False,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        "--impute", help="Fill missing feature values (training median or most frequent "
+                         "value) instead of failing.")] = False,
+    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 0,
+    encoding: Annotated[str | None, typer.Option(
+        metavar="NAME", help=_ENCODING_HELP)] = None,
+    sep: Annotated[str | None, typer.Option(metavar="CHAR", help=_SEP_HELP)] = None,
+    na_values: Annotated[list[str] | None, typer.Option(
+        "--na-values", metavar="TEXT", help=_NA_HELP)] = None,
 ):
-    """Train one of semiloop's recommended methods on a table and write its outputs."""
-    with _user_errors("train"):
+    """Train a model on a table with some labels, and predict its unlabeled rows.
+
+    A row is unlabeled when its label cell is empty, -1, or the --unlabeled-marker
+    value; every other value is a class (the text "None" or "NA" too).
+
+    Writes into --out: model.skops (for `semiloop predict`), predictions.csv (one row
+    per unlabeled row: its id, the predicted class, the confidence and one probability
+    column per class) and metrics.json (what was compared and kept, and how the run
+    was made).
+
+    \b
+    Example:
+      semiloop train churn.csv --label churned --id customer_id --out churn-model
+    """
+    with _user_errors("train") as stage:
         from semiloop.workflow import train_table
 
         _check_writable(out)
         console = _console(stderr=True)
+        options = {"model": ModelName(model).value, "method": MethodName(method).value,
+                   "id_column": id_column, "unlabeled_marker": unlabeled_marker,
+                   "nan_policy": "impute" if impute else "error", "random_state": seed,
+                   "encoding": encoding, "sep": sep, "na_values": na_values or None}
+        stage.doing = (f"training --method {options['method']} --model {options['model']} "
+                       f"on {str(data)!r}")
         with _quiet_deprecations(), _training_progress(console) as progress:
-            result = train_table(
-                data, label, model=ModelName(model).value, method=MethodName(method).value,
-                id_column=id_column,
-                unlabeled_marker=unlabeled_marker,
-                nan_policy="impute" if impute else "error", random_state=seed,
-                callbacks=[progress],
-            )
+            result = train_table(data, label, callbacks=[progress], **options)
+        stage.doing = f"writing the outputs into {str(out)!r}"
         _write_outputs(out, result)
         _print_train_summary(_console(), result.metrics, out, len(result.predictions))
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Score a table with a trained model.")
 def predict(
     model_file: Annotated[Path, typer.Argument(
-        metavar="MODEL", help="model.skops written by `semiloop train`.")],
+        metavar="MODEL",
+        help="The model.skops that `semiloop train` wrote (or its --out folder).")],
     data: Annotated[Path, typer.Argument(
         metavar="DATA", help="Table to score; a label or id column in it is set aside.")],
     out: Annotated[str, typer.Option(
-        "--out", "-o", help="CSV file to write, or '-' for standard output.")
+        "--out", "-o", metavar="FILE",
+        help="CSV file to write (replaced if it exists), or '-' for standard output.")
     ] = "predictions.csv",
+    encoding: Annotated[str | None, typer.Option(
+        metavar="NAME", help=_ENCODING_HELP)] = None,
+    sep: Annotated[str | None, typer.Option(metavar="CHAR", help=_SEP_HELP)] = None,
+    na_values: Annotated[list[str] | None, typer.Option(
+        "--na-values", metavar="TEXT", help=_NA_HELP)] = None,
 ):
-    """Score a table with a trained model: prediction, confidence, class probabilities."""
-    with _user_errors("predict"):
-        from semiloop._files import write_text_atomic
+    """Score a table with a trained model.
+
+    Writes one row per input row: its id (the training --id column, else the row
+    number), the predicted class, the confidence and one probability column per class.
+
+    \b
+    Example:
+      semiloop predict churn-model/model.skops new-customers.csv --out scores.csv
+    """
+    with _user_errors("predict") as stage:
         from semiloop.persistence import load_model
         from semiloop.workflow import TableModel, predict_table
 
-        model = load_model(model_file)
+        if out != "-":
+            _check_writable_file(out)
+        model_path = Path(model_file)
+        if model_path.is_dir() and (model_path / "model.skops").is_file():
+            model_path = model_path / "model.skops"
+        stage.doing = f"loading the model {str(model_path)!r}"
+        model = load_model(model_path)
         if not isinstance(model, TableModel):
             raise ModelFileError(
-                f"{str(model_file)!r} holds a {type(model).__name__}, not a table model; "
+                f"{str(model_path)!r} holds a {type(model).__name__}, not a table model; "
                 "use the model.skops that `semiloop train` wrote"
             )
-        frame = predict_table(model, data)
+        stage.doing = f"scoring {str(data)!r}"
+        frame = predict_table(model, data, encoding=encoding, sep=sep,
+                              na_values=na_values or None)
+        stage.doing = f"writing {out}"
         text = frame.to_csv(index=False)
         if out == "-":
             typer.echo(text, nl=False)
         else:
-            write_text_atomic(out, text)
+            _write_file(out, text)
         console = _console(stderr=out == "-")
         counts = frame["prediction"].value_counts().sort_index()
         table = _table(f"{len(frame)} rows scored", ["predicted class", "rows"])
@@ -131,14 +212,16 @@ def predict(
             console.print(_text(f"wrote {out}"), soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_Command, short_help="Supervised vs semiloop vs fully supervised on digits.")
 def demo(
     seed: Annotated[int, typer.Option(help="Seeds the split, the kept labels and the models.")
     ] = 0,
 ):
     """Digits with 5% of the labels: supervised only vs semiloop vs fully supervised."""
-    with _user_errors("demo"):
+    with _user_errors("demo") as stage:
         from semiloop.demo import run_demo
+
+        stage.doing = "running the demo"
 
         console = _console(stderr=True)
         with _quiet_deprecations(), _step_progress(console) as progress:
@@ -146,29 +229,61 @@ def demo(
         _print_demo_summary(_console(), result)
 
 
+class _Stage:
+    """What a command is doing, named by the one line that an unexpected error prints."""
+
+    def __init__(self, command):
+        self.doing = f"running `semiloop {command}`"
+
+
 @contextmanager
 def _user_errors(command=None):
     """Turn semiloop and file-system errors into ``semiloop: error: ...`` and exit 2.
 
     The message names ``command``'s options, not the Python ones (see :func:`_cli_message`);
-    so do the semiloop warnings raised inside, printed as ``semiloop: warning: ...``.
+    so do the semiloop warnings raised inside, printed once each as
+    ``semiloop: warning: ...``. Any other exception is a bug: it too ends in one
+    line, which says what the command was doing and how to report it
+    (``SEMILOOP_DEBUG=1`` shows the traceback). Yields a :class:`_Stage`.
     """
+    stage = _Stage(command)
     try:
         with warnings.catch_warnings():
-            warnings.showwarning = partial(_show_warning, command, warnings.showwarning)
-            yield
+            warnings.showwarning = partial(_show_warning, command, set())
+            yield stage
     except SemiloopError as error:
         _fail(_cli_message(str(error), getattr(error, "options", {}), command))
     except OSError as error:
         _fail(_describe_os_error(error))
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as error:
+        if os.environ.get("SEMILOOP_DEBUG"):
+            raise
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        _fail(f"unexpected {type(error).__name__} while {stage.doing}"
+              + (f": {reason}" if reason else "")
+              + "; this is a bug in semiloop: please report it with the command you ran "
+                "and the output of the same command run with SEMILOOP_DEBUG=1")
 
 
-def _show_warning(command, show_other, message, category, *args, **kwargs):
-    if not isinstance(message, SemiloopWarning):
-        show_other(message, category, *args, **kwargs)
-        return
+def _show_warning(command, shown, message, category, *args, **kwargs):
     text = _cli_message(str(message), getattr(message, "options", {}), command)
+    if not issubclass(category, SemiloopWarning):
+        text = f"{category.__name__} from {_origin(args)}: {text.strip().splitlines()[0]}"
+    if text in shown:
+        return
+    shown.add(text)
     typer.echo(f"semiloop: warning: {text}", err=True)
+
+
+def _origin(args):
+    """The top-level package of the file that raised a warning (``sklearn``, ``numpy``)."""
+    filename = str(args[0]) if args else ""
+    parts = Path(filename).parts
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1]
+    return Path(filename).stem or "python"
 
 
 # How each command spells the Python options that errors and warnings name
@@ -177,6 +292,11 @@ _CLI_SPELLINGS = {
     ("nan_policy", "train"): "--impute",
     ("id_column", "train"): "--id",
     ("unlabeled_marker", "train"): "--unlabeled-marker {value!r}",
+    **{(name, command): spelling for command in ("train", "predict") for name, spelling in {
+        "encoding": "--encoding {value}",
+        "sep": "--sep {value!r}",
+        "na_values": lambda value: " ".join(f"--na-values {v!r}" for v in value),
+    }.items()},
 }
 # What to do instead where a command has no such option: replaces the message's fix.
 _CLI_FIXES = {
@@ -184,6 +304,10 @@ _CLI_FIXES = {
         "fill the missing values in this table, or train the model again with "
         "`semiloop train --impute` so that it fills them itself (with the training "
         "median or most frequent value)"
+    ),
+    ("trusted", "predict"): (
+        "`semiloop predict` reads only models that `semiloop train` wrote; train the model "
+        "again with `semiloop train`"
     ),
     ("roles", "train"): (
         "from the command line, name the column of row ids with --id, and leave out of "
@@ -208,7 +332,8 @@ def _cli_message(message, options, command):
             continue
         spelling = _CLI_SPELLINGS.get((name, command))
         if spelling is not None:
-            message = message.replace(python, spelling.format(value=value))
+            spelled = spelling(value) if callable(spelling) else spelling.format(value=value)
+            message = message.replace(python, spelled)
             continue
         start = message.rfind("; ", 0, message.index(python))
         kept = message[:start] if start >= 0 else message
@@ -242,22 +367,98 @@ def _check_writable(out):
         )
 
 
+def _check_writable_file(path):
+    """Fail before scoring, not after, when ``path`` cannot become a file."""
+    path = Path(path)
+    if path.is_dir():
+        raise SemiloopError(
+            f"--out {str(path)!r} is a folder; give a file name, for example "
+            f"{str(path / 'predictions.csv')!r}"
+        )
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        raise SemiloopError(
+            f"the folder of --out {str(path)!r} does not exist; create it or choose another path"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK) or (
+            path.exists() and not os.access(path, os.W_OK)):
+        raise SemiloopError(
+            f"cannot write {str(path)!r} for --out; choose a file you can write to"
+        )
+
+
+def _write_file(path, text):
+    """Write ``text`` to ``path`` atomically; an error names ``path``, not a temporary file."""
+    from semiloop import _files
+
+    try:
+        _files.write_text_atomic(path, text)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    _apply_umask(Path(path))
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _apply_umask(path):
+    """Give ``path`` the permissions a new file or folder gets from the user's umask.
+
+    Temporary files and folders are created private (0600 / 0700); once renamed into
+    place they get the usual ones.
+    """
+    base = 0o777 if path.is_dir() else 0o666
+    path.chmod(base & ~_umask())
+
+
+_STAGING_SUFFIX = ".semiloop-part"
+
+
+def _staging_folders(out):
+    """Staging folders beside ``out`` left by runs that are no longer alive (kill -9)."""
+    for folder in Path(out).parent.glob(f".{Path(out).name}.*{_STAGING_SUFFIX}"):
+        pid = folder.name[len(Path(out).name) + 2:-len(_STAGING_SUFFIX)].split(".")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            yield folder
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _write_outputs(out, result):
     """Write the three outputs into a staging folder beside ``out``, then move them in.
 
-    Each file appears in ``out`` by a rename, so ``out`` never holds half a file.
+    Each file appears in ``out`` by a rename, so ``out`` never holds half a file. The
+    staging folder's name carries this process's id, so that the next run can remove
+    one that a killed run left behind.
     """
     from semiloop.persistence import save_model
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+    for stale in _staging_folders(out):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.",
+                                    suffix=_STAGING_SUFFIX, dir=out.parent))
     try:
         save_model(result.model, staging / "model.skops")
         result.predictions.to_csv(staging / "predictions.csv", index=False)
         (staging / "metrics.json").write_text(
             json.dumps(result.metrics, indent=2, default=_json_value) + "\n", encoding="utf-8")
+        for name in OUTPUT_FILES:
+            _apply_umask(staging / name)
         if not out.exists():
+            _apply_umask(staging)
             os.replace(staging, out)
         else:
             for name in OUTPUT_FILES:
@@ -287,7 +488,7 @@ def _quiet_deprecations():
 
 @contextmanager
 def _training_progress(console):
-    """A callback that keeps a live status line of the training stages."""
+    """A callback that shows the training stages."""
     with _spinner(console, "fitting the supervised model on held-out folds") as show:
         yield ProgressLine(show)
 
@@ -298,11 +499,21 @@ def _step_progress(console):
         yield show
 
 
+#: Seconds between two progress lines when the output is not a terminal.
+PLAIN_PROGRESS_SECONDS = 10.0
+
+
 @contextmanager
 def _spinner(console, description):
-    """Yield ``show(text)``, which updates a live status line on a terminal (else nothing)."""
+    """Yield ``show(text)``: a live status line on a terminal, plain lines elsewhere.
+
+    Off a terminal (cron, CI, a pipe), every :data:`PLAIN_PROGRESS_SECONDS` the
+    current stage is printed as one line ``semiloop: <elapsed> <text>``; a command
+    that ends sooner prints none.
+    """
     if not console.is_terminal:
-        yield lambda text: None
+        with _plain_progress(console, description) as show:
+            yield show
         return
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -313,24 +524,39 @@ def _spinner(console, description):
         yield lambda text: progress.update(task, description=text)
 
 
+@contextmanager
+def _plain_progress(console, description):
+    import threading
+    import time
+
+    current = [description]
+    started = time.monotonic()
+    done = threading.Event()
+
+    def tick():
+        while not done.wait(PLAIN_PROGRESS_SECONDS):
+            elapsed = int(time.monotonic() - started)
+            console.print(_text(f"semiloop: {elapsed // 60}:{elapsed % 60:02d} {current[0]}"),
+                          soft_wrap=True)
+
+    ticker = threading.Thread(target=tick, name="semiloop-progress", daemon=True)
+    ticker.start()
+    try:
+        yield lambda text: current.__setitem__(0, text)
+    finally:
+        done.set()
+        ticker.join()
+
+
 def _print_train_summary(console, metrics, out, n_predictions):
-    table = _table("held-out accuracy on the labeled rows (cross-validated)",
+    table = _table("held-out labeled rows (cross-validated): every model compared",
                    ["candidate", "accuracy", "log-loss", "p-value", ""])
-    for record in metrics["history"]:
-        if "candidate" not in record:
-            continue
-        table.add_row(_text(record["candidate"]), _number(record["validation_accuracy"]),
-                      _number(record["validation_log_loss"]),
+    for record in metrics["candidates"]:
+        table.add_row(_text(record["candidate"]), _number(record["accuracy"]),
+                      _number(record["log_loss"]),
                       "" if record["p_value"] is None else f"{record['p_value']:.3g}",
-                      "kept" if record["kept"] else record["note"])
-    if table.row_count:
-        console.print(table)
-    else:
-        table = _table("validation signal", ["", "supervised only", "semiloop"])
-        table.add_row("cross-validated accuracy\non the labeled rows",
-                      _number(metrics["supervised_validation_accuracy"]),
-                      _number(metrics["semiloop_validation_accuracy"]))
-        console.print(table)
+                      "kept" if record["kept"] else _text(record["note"]))
+    console.print(table)
     classes = _table(f"{metrics['n_labeled']} labeled, {metrics['n_unlabeled']} unlabeled rows",
                      ["class", "labels", "pseudo-labels"])
     for name in metrics["classes"]:
@@ -344,9 +570,25 @@ def _print_train_summary(console, metrics, out, n_predictions):
     if "guard" in metrics:
         console.print(_text(f"guard: {metrics['guard']['reason']}"), soft_wrap=True)
     if not metrics["used_unlabeled"]:
-        console.print(NO_GAIN_SENTENCE, soft_wrap=True)
+        console.print(_text(no_gain_sentence(metrics)), soft_wrap=True)
     console.print(_text(f"wrote {', '.join(OUTPUT_FILES)} ({n_predictions} unlabeled rows "
                         f"predicted) to {out}"), soft_wrap=True)
+
+
+def no_gain_sentence(metrics):
+    """Why the supervised model was kept, what was required, and what to try next."""
+    others = [c["candidate"] for c in metrics["candidates"] if c["candidate"] != "supervised"]
+    level = metrics.get("guard", {}).get("level")
+    required = ("" if level is None else
+                f" by the required margin (one-sided p <= {level:.3g}"
+                + (f", adjusted for choosing among {len(others)} candidates" if len(others) > 1
+                   else "") + ")")
+    compared = f"{', '.join(others)} against the supervised model" if others else (
+        "the semi-supervised candidates")
+    return (f"kept the supervised model: on the held-out labeled rows, {compared} showed no "
+            f"gain{required}. To do better: label more rows (a small held-out set can only "
+            "show large gains), try another --model or --method, or check that the "
+            "unlabeled rows come from the same population as the labeled ones.")
 
 
 def _print_demo_summary(console, result):

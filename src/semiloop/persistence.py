@@ -55,6 +55,11 @@ def load_model(path, *, trusted=()):
     import skops.io
 
     path = Path(path)
+    if path.is_dir() and (path / "model.skops").is_file():
+        raise ModelFileError(
+            f"{str(path)!r} is a folder; pass the model file inside it, "
+            f"{str(path / 'model.skops')!r}"
+        )
     if not path.is_file():
         raise ModelFileError(
             f"model file {str(path)!r} does not exist; pass the model.skops that "
@@ -73,6 +78,7 @@ def load_model(path, *, trusted=()):
     if unknown:
         raise ModelFileError(
             f"{str(path)!r} names types that semiloop does not trust: {unknown}; "
-            "load it only if you made it, passing trusted=[...] with these names"
+            "load it only if you made it, passing trusted=[...] with these names",
+            options={"trusted": None},
         )
     return skops.io.load(path, trusted=found)

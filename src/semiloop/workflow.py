@@ -16,13 +16,15 @@ Examples
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from semiloop.base_models import MULTI_THREADED
-from semiloop.data import load_dataset
+from semiloop.data import load_dataset, placeholder_classes
+from semiloop.errors import DataError
 from semiloop.features import TableEncoder
 from semiloop.registry import make_method
 
@@ -87,7 +89,8 @@ def build_pipeline(model="logreg", *, method=DEFAULT_METHOD, nan_policy="error",
 
 
 def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column=None,
-                unlabeled_marker=None, nan_policy="error", random_state=0, callbacks=None):
+                unlabeled_marker=None, nan_policy="error", random_state=0, callbacks=None,
+                encoding=None, sep=None, na_values=None):
     """Fit one of semiloop's methods on a table.
 
     Parameters
@@ -102,12 +105,20 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
         A name in :data:`semiloop.registry.METHODS`.
     callbacks : list of Callback, default=None
         Told of every history record while training (:mod:`semiloop.callbacks`).
+    encoding, sep, na_values : default=None
+        How to read a CSV or TSV file (see :func:`semiloop.data.read_table`).
 
     Returns
     -------
     TrainResult
     """
-    dataset = load_dataset(data, label, id_column=id_column, unlabeled_marker=unlabeled_marker)
+    read = {name: value for name, value in
+            {"encoding": encoding, "sep": sep, "na_values": na_values}.items()
+            if value is not None}
+    dataset = load_dataset(data, label, id_column=id_column, unlabeled_marker=unlabeled_marker,
+                           **read)
+    if dataset.n_unlabeled == 0:
+        raise _no_unlabeled_rows(dataset, label)
     pipeline = build_pipeline(model, method=method, nan_policy=nan_policy,
                               random_state=random_state, callbacks=callbacks)
     y = dataset.labels(dataset.y)
@@ -119,8 +130,29 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
     unlabeled = ~dataset.labeled_mask
     frame = dataset.features[unlabeled]
     predictions = prediction_frame(pipeline, frame, dataset.ids[unlabeled])
-    metrics = _metrics(estimator, dataset, model, method, seconds)
+    metrics = {"run": _run_record(data, label, model=model, method=method,
+                                  id_column=id_column, unlabeled_marker=unlabeled_marker,
+                                  nan_policy=nan_policy, random_state=random_state, **read),
+               **_metrics(estimator, dataset, model, method, seconds)}
     return TrainResult(TableModel(pipeline, label, id_column), predictions, metrics)
+
+
+def _no_unlabeled_rows(dataset, label):
+    """The error for a table without unlabeled rows, naming a label that looks like a marker."""
+    counts = np.bincount(dataset.y, minlength=len(dataset.classes))
+    message = (f"every row of the label column {label!r} holds a label, so there are no "
+               "unlabeled rows to learn from; ")
+    index = {name: position for position, name in enumerate(dataset.classes)}
+    suspects = [(name, int(counts[index[name]])) for name in placeholder_classes(dataset.classes)]
+    if suspects:
+        name, count = max(suspects, key=lambda pair: pair[1])
+        return DataError(
+            message + f"the label {str(name)!r} ({count} rows) looks like a placeholder: if it "
+            f"means unlabeled, pass unlabeled_marker={str(name)!r}",
+            options={"unlabeled_marker": str(name)})
+    return DataError(message + "leave the label cell empty (or -1) in rows without a label, or "
+                     "name the value that means unlabeled with unlabeled_marker='?'",
+                     options={"unlabeled_marker": "?"})
 
 
 def prediction_frame(pipeline, features, ids):
@@ -137,12 +169,34 @@ def prediction_frame(pipeline, features, ids):
     return frame
 
 
-def predict_table(model, data):
-    """Score a table (path or DataFrame) with a :class:`TableModel`."""
+def predict_table(model, data, *, encoding=None, sep=None, na_values=None):
+    """Score a table (path or DataFrame) with a :class:`TableModel`.
+
+    ``encoding``, ``sep`` and ``na_values`` say how to read a CSV or TSV file
+    (see :func:`semiloop.data.read_table`).
+    """
     from semiloop.data import read_table
 
-    frame = data if isinstance(data, pd.DataFrame) else read_table(data)
+    frame = data if isinstance(data, pd.DataFrame) else read_table(
+        data, encoding=encoding, sep=sep, na_values=na_values)
     return model.score_frame(frame)
+
+
+def _run_record(data, label, **options):
+    """What reproduces this run: the input, its columns, every option and the versions."""
+    import platform
+
+    import sklearn
+
+    from semiloop import __version__
+
+    source = ("a DataFrame" if isinstance(data, pd.DataFrame)
+              else str(Path(data).resolve()))
+    options["model"] = options["model"] if isinstance(options["model"], str) else repr(
+        options["model"])
+    return {"data": source, "label_column": label, **options,
+            "semiloop_version": __version__, "scikit_learn_version": sklearn.__version__,
+            "python_version": platform.python_version()}
 
 
 def _metrics(estimator, dataset, model, method, seconds):
@@ -164,9 +218,17 @@ def _metrics(estimator, dataset, model, method, seconds):
         "outcome": estimator.outcome_,
         "pseudo_labels_per_class": _pseudo_labels(estimator, dataset),
     }
+    candidates, level = _candidates(estimator, method)
+    metrics["kept"] = next((c["candidate"] for c in candidates if c["kept"]), metrics["kept"])
+    metrics["candidates"] = candidates
     decision = getattr(estimator, "decision_", None)
     if decision is not None:
-        metrics["guard"] = {"level": round(decision.level, 6), "reason": decision.reason}
+        reason = decision.reason
+        for record in estimator.history_:  # the registry's names, not class names
+            reason = reason.replace(record.candidate, _plain_name(record.candidate, method))
+        metrics["guard"] = {"level": round(decision.level, 8), "reason": reason}
+    elif level is not None:
+        metrics["guard"] = {"level": round(level, 8), "reason": metrics["outcome"]}
     self_training = _self_training(estimator)
     if self_training is not None:
         metrics.update({"rounds": self_training.n_iter_,
@@ -175,6 +237,42 @@ def _metrics(estimator, dataset, model, method, seconds):
     metrics.update({"fit_seconds": round(seconds, 3),
                     "history": [record.to_dict() for record in estimator.history_]})
     return metrics
+
+
+def _plain_name(candidate, method):
+    """A candidate as the user asked for it: ``graph`` rather than ``SparseLabelSpreading``."""
+    return candidate if candidate == "supervised" or method == "auto" else method
+
+
+def _candidates(estimator, method):
+    """Every model compared on the held-out labeled rows, in one shape for every method.
+
+    Returns the list of ``{candidate, accuracy, log_loss, p_value, kept, note}`` and,
+    for self-training (whose guard runs per round), the one-sided level its rounds met.
+    """
+    records = estimator.history_
+    if records and hasattr(records[0], "candidate"):
+        return [{"candidate": _plain_name(record.candidate, method),
+                 "accuracy": record.validation_accuracy,
+                 "log_loss": record.validation_log_loss,
+                 "p_value": record.p_value, "kept": bool(record.kept),
+                 "note": record.note} for record in records], None
+    from scipy.stats import norm
+
+    rounds = [record for record in records if record.round > 0]
+    first = records[0]
+    kept = bool(estimator.used_unlabeled_)
+    supervised = {"candidate": "supervised", "accuracy": first.validation_accuracy,
+                  "log_loss": first.validation_log_loss, "p_value": None,
+                  "kept": not kept, "note": ""}
+    if not rounds:
+        return [supervised], None
+    accepted = [record for record in rounds if record.accepted]
+    best = accepted[-1] if accepted else rounds[0]
+    trained = {"candidate": "self-training", "accuracy": best.validation_accuracy,
+               "log_loss": best.validation_log_loss, "p_value": best.p_value, "kept": kept,
+               "note": f"round {best.round} of {len(rounds)}: {best.note}".rstrip(": ")}
+    return [supervised, trained], float(norm.sf(estimator.guard_margin))
 
 
 def _detach_callbacks(estimator):
