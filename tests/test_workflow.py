@@ -136,3 +136,29 @@ def test_graph_and_s3vm_methods_are_guarded(method, candidate):
 def test_unknown_method_is_refused():
     with pytest.raises(SemiloopError, match="use one of auto, self-training, graph, s3vm"):
         train_table(two_class_table(), "label", method="tsvm", unlabeled_marker="?")
+
+
+def test_the_model_file_keeps_what_prediction_needs_and_drops_training_rows():
+    import pickle
+
+    from sklearn.datasets import make_moons
+
+    from semiloop.workflow import TRAINING_ROW_ATTRIBUTES, prediction_only
+
+    X, y = make_moons(600, noise=0.1, random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    frame["y"] = np.where(y == 1, "p", "q").astype(object)
+    unlabeled = np.ones(len(y), bool)
+    unlabeled[np.r_[np.flatnonzero(y == 0)[:15], np.flatnonzero(y == 1)[:15]]] = False
+    frame.loc[unlabeled, "y"] = ""
+    result = train_table(frame, "y", method="graph")
+    assert result.metrics["kept"] == "graph"
+    new_rows = pd.DataFrame(make_moons(200, noise=0.1, random_state=1)[0], columns=["a", "b"])
+    before = result.model.pipeline.predict_proba(new_rows)
+    size = len(pickle.dumps(result.model))
+    model = prediction_only(result.model)
+    np.testing.assert_array_equal(model.pipeline.predict_proba(new_rows), before)
+    assert len(pickle.dumps(model)) < size
+    guarded = model.pipeline.named_steps["ssl"]
+    for estimator in (guarded, guarded.estimator_[-1]):
+        assert not any(hasattr(estimator, name) for name in TRAINING_ROW_ATTRIBUTES)

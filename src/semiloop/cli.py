@@ -443,6 +443,7 @@ def _write_outputs(out, result):
     one that a killed run left behind.
     """
     from semiloop.persistence import save_model
+    from semiloop.workflow import prediction_only
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -451,7 +452,7 @@ def _write_outputs(out, result):
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.",
                                     suffix=_STAGING_SUFFIX, dir=out.parent))
     try:
-        save_model(result.model, staging / "model.skops")
+        save_model(prediction_only(result.model), staging / "model.skops")
         result.predictions.to_csv(staging / "predictions.csv", index=False)
         (staging / "metrics.json").write_text(
             json.dumps(result.metrics, indent=2, default=_json_value) + "\n", encoding="utf-8")

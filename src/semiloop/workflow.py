@@ -29,7 +29,7 @@ from semiloop.features import TableEncoder
 from semiloop.registry import make_method
 
 __all__ = ["DEFAULT_METHOD", "TableModel", "TrainResult", "build_pipeline", "predict_table",
-           "train_table"]
+           "prediction_only", "train_table"]
 
 
 class TableModel:
@@ -153,6 +153,33 @@ def _no_unlabeled_rows(dataset, label):
     return DataError(message + "leave the label cell empty (or -1) in rows without a label, or "
                      "name the value that means unlabeled with unlabeled_marker='?'",
                      options={"unlabeled_marker": "?"})
+
+
+#: Fitted attributes with one entry per training row that prediction never reads.
+TRAINING_ROW_ATTRIBUTES = ("transduction_", "labeled_iter_")
+
+
+def prediction_only(model):
+    """Drop from ``model`` (in place) what only described the training rows; return it.
+
+    A model file holds what prediction needs: the per-row results of training
+    (:data:`TRAINING_ROW_ATTRIBUTES`, such as ``transduction_``) are already in
+    ``predictions.csv``, and at 200,000 rows they made most of the file. Graph
+    models keep ``X_`` and ``label_distributions_``: new rows are predicted from them.
+    """
+    seen = set()
+    pending = [model.pipeline if isinstance(model, TableModel) else model]
+    while pending:
+        estimator = pending.pop()
+        if id(estimator) in seen or not hasattr(estimator, "__dict__"):
+            continue
+        seen.add(id(estimator))
+        for name in TRAINING_ROW_ATTRIBUTES:
+            estimator.__dict__.pop(name, None)
+        pending.extend(step for _, step in getattr(estimator, "steps", []))
+        pending.extend(value for name, value in vars(estimator).items()
+                       if name.endswith("_") and hasattr(value, "predict"))
+    return model
 
 
 def prediction_frame(pipeline, features, ids):
