@@ -36,11 +36,13 @@ def _gradient_boosting(random_state):
 
 
 def _nearest_neighbours(random_state):
-    from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5))
+    from semiloop.methods.knn_classifier import CappedKNeighborsClassifier
+
+    # five neighbours, or every row of a guard fold with fewer labeled rows than that
+    return make_pipeline(StandardScaler(), CappedKNeighborsClassifier(n_neighbors=5))
 
 
 def _support_vector_machine(random_state):

@@ -20,6 +20,16 @@ normal quantile, so that ``margin=1.5`` keeps at ``p <= 0.067`` and
 ``margin=2.0`` at ``p <= 0.023``. A candidate whose held-out accuracy is not
 above chance (the share of the most frequent held-out class) is never kept.
 
+Small classes. A split is only usable when each of its training parts
+keeps labeled rows of at least two classes, since no classifier is fitted on
+one. Where the labels are too few for that (one labeled row per class, or
+two classes of which one has a single row) :func:`label_folds` returns no
+split, and the methods keep the supervised model fitted on all labeled rows,
+say so in their outcome and warn: :func:`not_compared` is that decision, and
+its reason (:func:`too_few_to_hold_out`) names the classes to label more of.
+Otherwise a class with a single row is held out like any other, and the fold
+that holds it out is trained without it.
+
 Sources: Good, "Permutation, Parametric and Bootstrap Tests of Hypotheses"
 (2005), ch. 3 (the one-sample sign-flip test); Westfall and Young,
 "Resampling-Based Multiple Testing" (1993), sec. 2.6 (single-step max-T);
@@ -47,6 +57,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 __all__ = [
     "CRITERIA",
+    "NOT_SCORED",
     "GuardDecision",
     "GuardScore",
     "GuardState",
@@ -56,10 +67,12 @@ __all__ = [
     "make_splits",
     "max_t_p_values",
     "no_information_rate",
+    "not_compared",
     "score_out_of_fold",
     "sign_flip_p_value",
     "stack_held_out",
     "stacked_truth",
+    "too_few_to_hold_out",
 ]
 
 EXACT_UP_TO = 16       # rows that differ; above, sign flips are sampled
@@ -85,8 +98,9 @@ class GuardScore:
 
     Attributes
     ----------
-    accuracy, log_loss : float
-        Means over the rows (rounded to 6 decimals).
+    accuracy, log_loss : float or None
+        Means over the rows (rounded to 6 decimals); None for a score of no
+        rows (:data:`NOT_SCORED`).
     """
 
     correct: np.ndarray = field(repr=False)
@@ -95,14 +109,20 @@ class GuardScore:
 
     @property
     def accuracy(self):
-        return round(float(np.mean(self.correct)), 6)
+        return round(float(np.mean(self.correct)), 6) if len(self.correct) else None
 
     @property
     def log_loss(self):
-        return round(float(np.mean(self.row_log_loss)), 6)
+        return round(float(np.mean(self.row_log_loss)), 6) if len(self.row_log_loss) else None
 
     def __str__(self):
+        if not len(self.correct):
+            return "not scored (no held-out rows)"
         return f"accuracy {self.accuracy:.4f}, log-loss {self.log_loss:.4f}"
+
+
+NOT_SCORED = GuardScore(np.empty(0), np.empty(0), np.empty(0))
+"""The score of a model that no held-out row could judge (accuracy None)."""
 
 
 def score_out_of_fold(y, proba, *, n_repeats=1):
@@ -321,6 +341,76 @@ def choose(reference, candidates, *, margin=1.5, chance=0.0, criteria=CRITERIA,
                          f"no candidate clearly beats the reference; the closest, {best}: {why}")
 
 
+def too_few_to_hold_out(label_codes, classes):
+    """Why the labeled rows give no split (:func:`label_folds`), and which classes to label.
+
+    Parameters
+    ----------
+    label_codes : ndarray of int
+        Class index of each labeled row.
+    classes : ndarray
+        The class values, indexed by ``label_codes``.
+
+    Returns
+    -------
+    str
+        One clause: the labeled rows per class, why none can be held out, and
+        the fix; with at least two labeled rows in every class the guard can
+        always compare.
+
+    >>> print(too_few_to_hold_out(np.array([0, 1, 1, 1]), np.array(["a", "b"])))
+    too few rows are labeled to hold any out ({'a': 1, 'b': 3} per class): a class with a \
+single labeled row cannot be both trained on and held out, leaving fewer than two classes to \
+compare on; label at least 2 rows of class 'a'
+    """
+    counts = np.bincount(np.asarray(label_codes), minlength=len(classes))
+    present = np.flatnonzero(counts)
+    names = [_plain(classes[c]) for c in present]
+    per_class = ", ".join(f"{name!r}: {counts[c]}" for name, c in zip(names, present,
+                                                                        strict=True))
+    single = [repr(name) for name, c in zip(names, present, strict=True) if counts[c] == 1]
+    which = f"class {single[0]}" if len(single) == 1 else f"classes {', '.join(single)}"
+    return (f"too few rows are labeled to hold any out ({{{per_class}}} per class): a class "
+            "with a single labeled row cannot be both trained on and held out, leaving fewer "
+            f"than two classes to compare on; label at least 2 rows of {which}")
+
+
+def not_compared(label_codes, classes, *, margin=1.5):
+    """The decision where the labeled rows are too few for any split (:func:`label_folds`).
+
+    No held-out row can say whether a semi-supervised model helps, so none is
+    kept: the reference (supervised) model stays.
+
+    Parameters
+    ----------
+    label_codes : ndarray of int
+        Class index of each labeled row.
+    classes : ndarray
+        The class values, indexed by ``label_codes``.
+    margin : float, default=1.5
+        The level the guard would have held candidates to (see :func:`choose`).
+
+    Returns
+    -------
+    GuardDecision
+        ``kept`` None, no p-values, and the reason, a sentence that the
+        methods also give as their ``outcome_`` and warn with.
+
+    >>> print(not_compared(np.array([0, 1, 2]), np.array([3, 5, 7])).reason)
+    the guard could not compare, so the supervised model is kept: too few rows are labeled to \
+hold any out ({3: 1, 5: 1, 7: 1} per class): a class with a single labeled row cannot be both \
+trained on and held out, leaving fewer than two classes to compare on; label at least 2 rows \
+of classes 3, 5, 7
+    """
+    reason = ("the guard could not compare, so the supervised model is kept: "
+              + too_few_to_hold_out(label_codes, classes))
+    return GuardDecision(None, {}, {}, float(norm.sf(margin)), reason)
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
 @dataclass
 class GuardState:
     """The guard across successive steps (self-training rounds, training epochs).
@@ -394,16 +484,25 @@ def label_folds(label_codes, *, cv=5, validation_size=200, random_state=None):
     ``validation_size`` held-out predictions (at most 5 repeats).
 
     Returns a list of ``(repeat, train, held_out)`` positions into ``label_codes``.
-    A class with a single labeled row is never held out alone: with fewer than
-    two rows in some class the folds are plain (unstratified) shuffles.
+    With fewer than ``cv`` rows in some class there are fewer folds (two where a
+    class has a single labeled row; its fold is trained without it). The list is
+    empty where some training part would hold a single class, since no classifier
+    is fitted on one; that happens only where at most one class has two or more
+    labeled rows (one labeled row per class, or two classes of which one has a
+    single row), and then no split could compare models on two classes anyway
+    (see :func:`not_compared`).
 
     >>> import numpy as np
     >>> folds = label_folds(np.array([0, 1] * 10), cv=5, validation_size=40, random_state=0)
     >>> len(folds), sorted(np.concatenate([h for r, _, h in folds if r == 1])) == list(range(20))
     (10, True)
+    >>> label_folds(np.array([0, 1, 1, 1]), random_state=0)
+    []
     """
     label_codes = np.asarray(label_codes)
     counts = np.bincount(label_codes)
+    if np.count_nonzero(counts >= 2) == 0:
+        return []          # every class has a single row: none can be held out
     n_splits = int(max(2, min(cv, counts[counts > 0].min(), len(label_codes))))
     n_repeats = int(min(5, max(1, np.ceil(validation_size / len(label_codes)))))
     random_state = _seed(random_state)
@@ -416,13 +515,14 @@ def label_folds(label_codes, *, cv=5, validation_size=200, random_state=None):
                 random_state=None if random_state is None else random_state + repeat)
             folds += [(repeat, train, held_out) for train, held_out
                       in splitter.split(np.zeros(len(label_codes)), label_codes)]
-    return folds
+    return folds if _trainable(label_codes, folds) else []
 
 
 def holdout_split(label_codes, *, share=0.2, random_state=None):
     """One stratified held-out share of the labeled rows, for models too costly to refit.
 
-    Returns ``[(0, train, held_out)]`` like :func:`label_folds`.
+    Returns ``[(0, train, held_out)]`` like :func:`label_folds`, or ``[]`` where
+    the training part would hold a single class.
 
     >>> split = holdout_split(np.array([0, 1] * 10), share=0.2, random_state=0)
     >>> len(split), len(split[0][2])
@@ -431,15 +531,29 @@ def holdout_split(label_codes, *, share=0.2, random_state=None):
     label_codes = np.asarray(label_codes)
     positions = np.arange(len(label_codes))
     counts = np.bincount(label_codes)
-    stratify = label_codes if counts[counts > 0].min() >= 2 else None
+    n_held_out = int(np.ceil(share * len(label_codes)))
+    n_classes = np.count_nonzero(counts)
+    stratified = (counts[counts > 0].min() >= 2
+                  and n_classes <= min(n_held_out, len(label_codes) - n_held_out))
+    stratify = label_codes if stratified else None
     train, held_out = train_test_split(positions, test_size=share, stratify=stratify,
                                        random_state=_seed(random_state))
-    return [(0, np.sort(train), np.sort(held_out))]
+    split = [(0, np.sort(train), np.sort(held_out))]
+    return split if _trainable(label_codes, split) else []
+
+
+def _trainable(label_codes, splits):
+    """Whether every training part holds labeled rows of at least two classes."""
+    return all(len(np.unique(label_codes[train])) >= 2 for _, train, _ in splits)
 
 
 def make_splits(label_codes, *, mode="folds", cv=5, validation_size=200, share=0.2,
                 random_state=None):
-    """The guard's splits of the labeled rows: ``"folds"`` or ``"holdout"``."""
+    """The guard's splits of the labeled rows: ``"folds"`` or ``"holdout"``.
+
+    Either is ``[]`` where the labels are too few for a split whose training
+    parts each hold two classes (see :func:`not_compared`).
+    """
     if mode == "folds":
         return label_folds(label_codes, cv=cv, validation_size=validation_size,
                            random_state=random_state)

@@ -13,6 +13,15 @@ labels hidden (they become unlabeled rows, as in use), and the supervised
 model is fitted on the fold's remaining labeled rows. A method that can score
 itself on given folds (self-training, whose guard runs the same folds) does so
 through ``fit_held_out`` instead of being refitted.
+
+Where the labels are too few for any fold (one labeled row per class, or two
+classes of which one has a single row; see :func:`semiloop.guard.label_folds`)
+nothing can be compared, and with no evidence that a method helps it is not
+used: the supervised model is fitted on all labeled rows and kept, the
+held-out scores are :data:`~semiloop.guard.NOT_SCORED` (accuracy None), and
+``outcome_``, ``decision_.reason`` and a
+:class:`~semiloop.errors.SemiloopWarning` say so in one sentence that names
+the classes to label more of (:func:`semiloop.guard.not_compared`).
 """
 
 import time
@@ -32,9 +41,11 @@ from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopWarning
 from semiloop.guard import (
+    NOT_SCORED,
     choose,
     label_folds,
     no_information_rate,
+    not_compared,
     score_out_of_fold,
     stack_held_out,
     stacked_truth,
@@ -101,12 +112,53 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         labeled = np.flatnonzero(codes >= 0)
         folds = label_folds(codes[labeled], cv=self.cv, validation_size=self.validation_size,
                             random_state=self.random_state)
-        truth, n_repeats = stacked_truth(codes[labeled], folds)
         notify(self.callbacks, "on_fit_begin", self)
+        self.history_ = []
+        if folds:
+            decision, fitted, candidates = self._compare(X, codes, labeled, folds, fit_params)
+        else:
+            decision, fitted, candidates = self._not_compared(codes, labeled)
+        self.decision_ = decision
+        self.used_unlabeled_ = decision.kept is not None
+        self.kept_ = decision.kept or SUPERVISED
+        if self.used_unlabeled_:
+            method = fitted[decision.kept]
+            self.estimator_ = method if method is not None else clone(
+                candidates[decision.kept]).fit(X, codes)
+            self.outcome_ = (f"{decision.kept} is kept: validation accuracy "
+                             f"{self.supervised_score_.accuracy:.4f} (supervised) -> "
+                             f"{self.validation_score_.accuracy:.4f}; {decision.reason}")
+        else:
+            rows = labeled
+            self.estimator_ = fit_estimator(
+                self._supervised(X), _safe_indexing(X, rows), codes[rows],
+                fit_params=check_method_params(X, fit_params, rows))
+            self.validation_score_ = self.supervised_score_
+            if folds:
+                self.outcome_ = ("unlabeled data did not help on the validation signal: the "
+                                 f"model is the supervised one; {decision.reason}")
+            else:
+                self.outcome_ = decision.reason
+                warnings.warn(self.outcome_, SemiloopWarning, stacklevel=2)
+        self.n_iter_ = 1
+        transduction = codes.copy()
+        unlabeled = np.flatnonzero(codes < 0)
+        if len(unlabeled):
+            transduction[unlabeled] = self._proba(_safe_indexing(X, unlabeled)).argmax(axis=1)
+        self.transduction_ = self.classes_[transduction]
+        notify(self.callbacks, "on_fit_end", self)
+        return self
+
+    def _compare(self, X, codes, labeled, folds, fit_params):
+        """Score the supervised model and every candidate on ``folds``; record and choose.
+
+        Returns the decision, the candidates fitted while scoring (None for those
+        refitted per fold) and the candidates as built.
+        """
+        truth, n_repeats = stacked_truth(codes[labeled], folds)
         started = time.perf_counter()
         supervised_proba = self._supervised_held_out(X, codes, labeled, folds, fit_params)
         self.supervised_score_ = score_out_of_fold(truth, supervised_proba, n_repeats=n_repeats)
-        self.history_ = []
         supervised_seconds = time.perf_counter() - started
         scores, fitted, seconds, skipped = {}, {}, {}, {}
         candidates = self._candidates(len(self.classes_))
@@ -124,7 +176,6 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             scores[name] = score_out_of_fold(truth, proba, n_repeats=n_repeats)
         decision = choose(self.supervised_score_, scores, margin=self.margin,
                           chance=no_information_rate(codes[labeled]))
-        self.decision_ = decision
         self._record(CandidateRecord(
             SUPERVISED, self.supervised_score_.accuracy, self.supervised_score_.log_loss,
             kept=decision.kept is None, seconds=round(supervised_seconds, 3)))
@@ -139,32 +190,20 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
                 name, score.accuracy, score.log_loss, p_value=round(decision.p_values[name], 6),
                 criterion=decision.criteria[name], kept=decision.kept == name,
                 seconds=round(seconds[name], 3)))
-        self.used_unlabeled_ = decision.kept is not None
-        self.kept_ = decision.kept or SUPERVISED
-        if self.used_unlabeled_:
-            method = fitted[decision.kept]
-            self.estimator_ = method if method is not None else clone(
-                candidates[decision.kept]).fit(X, codes)
+        if decision.kept is not None:
             self.validation_score_ = scores[decision.kept]
-            self.outcome_ = (f"{decision.kept} is kept: validation accuracy "
-                             f"{self.supervised_score_.accuracy:.4f} (supervised) -> "
-                             f"{self.validation_score_.accuracy:.4f}; {decision.reason}")
-        else:
-            rows = labeled
-            self.estimator_ = fit_estimator(
-                self._supervised(X), _safe_indexing(X, rows), codes[rows],
-                fit_params=check_method_params(X, fit_params, rows))
-            self.validation_score_ = self.supervised_score_
-            self.outcome_ = ("unlabeled data did not help on the validation signal: the model "
-                             f"is the supervised one; {decision.reason}")
-        self.n_iter_ = 1
-        transduction = codes.copy()
-        unlabeled = np.flatnonzero(codes < 0)
-        if len(unlabeled):
-            transduction[unlabeled] = self._proba(_safe_indexing(X, unlabeled)).argmax(axis=1)
-        self.transduction_ = self.classes_[transduction]
-        notify(self.callbacks, "on_fit_end", self)
-        return self
+        return decision, fitted, candidates
+
+    def _not_compared(self, codes, labeled):
+        """The decision where the labels are too few for any fold: the supervised model stays."""
+        decision = not_compared(codes[labeled], self.classes_, margin=self.margin)
+        self.supervised_score_ = NOT_SCORED
+        self._record(CandidateRecord(SUPERVISED, None, None, kept=True,
+                                     note="fitted on all labeled rows"))
+        for name in self._candidates(len(self.classes_)):
+            self._record(CandidateRecord(name, None, None,
+                                         note="not compared: too few labeled rows to hold any out"))
+        return decision, {}, {}
 
     def _record(self, record):
         self.history_.append(record)
@@ -254,7 +293,9 @@ class GuardedClassifier(_GuardedSelection):
         standardised logistic regression. One without ``predict_proba`` (an
         ``SVC``) is scored, and predicts probabilities, as one-hot rows.
     cv : int, default=5
-        Folds over the labeled rows (fewer when a class has fewer rows).
+        Folds over the labeled rows (fewer when a class has fewer rows; none,
+        and then the supervised model, when the labels are too few to hold any
+        out: see the module's description).
     validation_size : int, default=200
         Folds are repeated (up to 5 times) until they give this many held-out
         predictions.
@@ -278,13 +319,16 @@ class GuardedClassifier(_GuardedSelection):
     kept_ : str
         ``"supervised"`` or the method's name.
     supervised_score_, validation_score_ : GuardScore
-        Held-out scores of the supervised model and of the kept model.
+        Held-out scores of the supervised model and of the kept model
+        (:data:`~semiloop.guard.NOT_SCORED` where the labels were too few to
+        hold any out).
     decision_ : GuardDecision
         p-values and the reason for the choice.
     outcome_ : str
     history_ : list of CandidateRecord
         One record per candidate (the supervised model first): held-out
-        accuracy and log-loss, p-value, and whether it was kept.
+        accuracy and log-loss, p-value, and whether it was kept; no scores,
+        and the reason as the note, where nothing could be compared.
     classes_, transduction_ :
         As in scikit-learn's semi-supervised classifiers.
 

@@ -30,12 +30,15 @@ from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopError, SemiloopWarning
 from semiloop.guard import (
+    NOT_SCORED,
     GuardState,
     label_folds,
     no_information_rate,
+    not_compared,
     score_out_of_fold,
     stack_held_out,
     stacked_truth,
+    too_few_to_hold_out,
 )
 from semiloop.methods._chain import SelfTrainingChain, full_proba, has_scores
 from semiloop.methods._inputs import default_estimator, prepare_rows, prepare_target
@@ -121,10 +124,17 @@ default="fixed"
         self-training); a round that does not clearly improve the score (see
         ``guard_margin``) is rolled back and self-training stops. If no round
         helps, the result is the supervised model and ``used_unlabeled_`` is
-        False.
+        False. Where the labels are too few for any fold (one labeled row per
+        class, or two classes of which one has a single row; see
+        :func:`semiloop.guard.label_folds`) no round can be judged, so none is
+        run: the result is the supervised model, ``termination_condition_`` is
+        ``"too_few_labels"``, and ``outcome_`` and a ``SemiloopWarning`` name
+        the classes to label more of.
     cv : int, default=5
         Folds of the labeled rows for the guard and the calibration (fewer
-        when a class has fewer labeled rows).
+        when a class has fewer labeled rows; none when the labels are too few
+        to hold any out, and then ``calibrate`` leaves the probabilities as
+        they are, with a warning).
     validation_size : int, default=200
         The fold split is repeated (with new shuffles, at most 5 times) until
         the guard has at least this many held-out predictions per round, so
@@ -159,8 +169,11 @@ default="fixed"
         Round in which each row got its label; 0 for human labels, -1 for none.
     n_iter_ : int
         Rounds run (including rolled-back ones).
-    termination_condition_ : {"max_iter", "no_change", "all_labeled", "rolled_back"}
-        Why self-training stopped; ``"rolled_back"`` only with ``guard=True``.
+    termination_condition_ : {"max_iter", "no_change", "all_labeled", "rolled_back", \
+"too_few_labels"}
+        Why self-training stopped; ``"rolled_back"`` and ``"too_few_labels"``
+        (no round run, since the guard could hold no labeled row out) only
+        with ``guard=True``.
     history_ : list of RoundRecord
         One record per round (:class:`semiloop.records.RoundRecord`): round 0
         is the supervised model; then pseudo-labels added and dropped per
@@ -174,7 +187,9 @@ default="fixed"
     supervised_score_, validation_score_ : GuardScore
         Cross-validated accuracy and log-loss on the labeled rows of the
         supervised model and of the final model (when ``guard`` or
-        ``calibrate`` is on; None otherwise).
+        ``calibrate`` is on; None otherwise, and
+        :data:`~semiloop.guard.NOT_SCORED` when the guard could hold no
+        labeled row out).
     temperature_ : float
         Temperature applied in ``predict_proba`` (1.0 without calibration).
     held_out_proba_ : ndarray of shape (n_repeats * n_labeled, n_classes) or None
@@ -424,6 +439,9 @@ default="fixed"
         if folds is None:
             validating = self.guard or self.calibrate
             folds = self._label_folds(codes[labeled]) if validating else []
+            if validating and not folds:
+                self._warn_too_few(codes[labeled], classes)
+        blind = self.guard and not folds   # no held-out row can judge a round: none is run
         fold_chains = [
             SelfTrainingChain(template, X, codes, labeled[train], pool, classes, options,
                               fit_params)
@@ -445,7 +463,7 @@ default="fixed"
         supervised_temperature = best_temperature = temperature
         self.n_iter_ = 0
         self.termination_condition_ = None
-        while np.any(final.pseudo_labels < 0) and (
+        while not blind and np.any(final.pseudo_labels < 0) and (
                 self.max_iter is None or self.n_iter_ < self.max_iter):
             self.n_iter_ += 1
             values = final.step(self.n_iter_, temperature)
@@ -497,6 +515,10 @@ default="fixed"
         self.held_out_proba_ = best_proba if self.used_unlabeled_ else supervised_proba
         self.outcome_ = _outcome(self.used_unlabeled_, self.guard, self.supervised_score_,
                                  self.validation_score_)
+        if blind:
+            self.termination_condition_ = "too_few_labels"
+            self.supervised_score_ = self.validation_score_ = NOT_SCORED
+            self.outcome_ = not_compared(codes[labeled], classes).reason
         self.history_[0].note += f"; outcome: {self.outcome_}"
         labels = codes.copy()
         labels[pool] = final.pseudo_labels
@@ -527,6 +549,15 @@ default="fixed"
                 chain.fit()
             return
         Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(chain.fit)() for chain in chains)
+
+    def _warn_too_few(self, label_codes, classes):
+        """Warn that the labels are too few for the guard's or the calibration's folds."""
+        if self.guard:
+            message = not_compared(label_codes, classes).reason
+        else:
+            message = ("calibrate=True could not fit a temperature, so the probabilities are "
+                       f"not calibrated: {too_few_to_hold_out(label_codes, classes)}")
+        warnings.warn(message, SemiloopWarning, stacklevel=5)
 
     def _label_folds(self, label_codes):
         return label_folds(label_codes, cv=self.cv, validation_size=self.validation_size,
