@@ -162,3 +162,24 @@ def test_the_model_file_keeps_what_prediction_needs_and_drops_training_rows():
     guarded = model.pipeline.named_steps["ssl"]
     for estimator in (guarded, guarded.estimator_[-1]):
         assert not any(hasattr(estimator, name) for name in TRAINING_ROW_ATTRIBUTES)
+
+
+def test_small_tables_fit_openmp_models_on_one_thread():
+    from threadpoolctl import threadpool_info
+
+    from semiloop.workflow import OPENMP_MIN_ROWS, _openmp_threads
+
+    def openmp_threads():
+        return [pool["num_threads"] for pool in threadpool_info()
+                if pool["user_api"] == "openmp"]
+
+    import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP runtime)
+
+    outside = openmp_threads()
+    if not outside or max(outside) == 1:
+        pytest.skip("OpenMP already runs one thread here")
+    with _openmp_threads("hgb", 5_000):
+        assert set(openmp_threads()) == {1}
+    assert openmp_threads() == outside
+    with _openmp_threads("hgb", OPENMP_MIN_ROWS), _openmp_threads("logreg", 5_000):
+        assert openmp_threads() == outside
