@@ -39,9 +39,24 @@ def _table(tmp_path, name="data.csv", **kwargs):
     return path, frame
 
 
+class _Run:
+    """A finished command in the shape of CliRunner's result."""
+
+    def __init__(self, completed):
+        self.exit_code = completed.returncode
+        self.stdout, self.stderr = completed.stdout, completed.stderr
+        self.output = completed.stdout + completed.stderr
+
+
 def _train(tmp_path, path, *options):
-    return runner.invoke(app, ["train", str(path), "--label", "label", "--id", "row",
-                               "--out", str(tmp_path / "out"), *options])
+    """``semiloop train`` in a fresh process, as a user runs it (self-training: the quickest)."""
+    method = () if "--method" in options else ("--method", "self-training")
+    return _Run(_semiloop("train", path, "--label", "label", "--id", "row",
+                          "--out", tmp_path / "out", *method, *options, cwd=tmp_path))
+
+
+def _predict(*args):
+    return _Run(_semiloop("predict", *args))
 
 
 def test_a_table_with_every_row_labeled_is_refused_up_front(tmp_path):
@@ -104,8 +119,7 @@ def test_semicolon_separated_file_is_read(tmp_path):
     frame.to_csv(path, index=False, sep=";")
     result = _train(tmp_path, path, "--unlabeled-marker", "?")
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["predict", str(tmp_path / "out"), str(path), "--sep", ";",
-                                 "--out", str(tmp_path / "scores.csv")])
+    result = _predict(tmp_path / "out", path, "--sep", ";", "--out", tmp_path / "scores.csv")
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(tmp_path / "scores.csv")) == len(frame)
 
@@ -123,8 +137,7 @@ def trained(tmp_path_factory):
 
 def test_predict_takes_the_training_output_folder(trained, tmp_path):
     folder, _ = trained
-    result = runner.invoke(app, ["predict", str(folder / "out"), str(folder / "data.csv"),
-                                 "--out", str(tmp_path / "p.csv")])
+    result = _predict(folder / "out", folder / "data.csv", "--out", tmp_path / "p.csv")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "p.csv").exists()
 
@@ -132,12 +145,13 @@ def test_predict_takes_the_training_output_folder(trained, tmp_path):
 def test_predict_out_problems_are_named_before_scoring(trained, tmp_path):
     folder, _ = trained
     model, data = folder / "out" / "model.skops", folder / "data.csv"
-    result = runner.invoke(app, ["predict", str(model), str(data), "--out", str(tmp_path)])
+    result = _predict(model, data, "--out", tmp_path)
     assert result.exit_code == 2
+    _one_error_line(result.stderr)
     assert "is a folder" in result.stderr and "predictions.csv" in result.stderr
-    result = runner.invoke(app, ["predict", str(model), str(data),
-                                 "--out", str(tmp_path / "absent" / "p.csv")])
+    result = _predict(model, data, "--out", tmp_path / "absent" / "p.csv")
     assert result.exit_code == 2
+    _one_error_line(result.stderr)
     assert "does not exist" in result.stderr and ".part" not in result.stderr
 
 
@@ -170,7 +184,7 @@ def test_a_killed_runs_staging_folder_is_cleaned_by_the_next_run(tmp_path):
     (stale / "model.skops").write_text("half")
     alive = tmp_path / f".out.{os.getpid()}.xyz{cli._STAGING_SUFFIX}"
     alive.mkdir()
-    result = _train(tmp_path, path, "--unlabeled-marker", "?", "--method", "self-training")
+    result = _train(tmp_path, path, "--unlabeled-marker", "?")
     assert result.exit_code == 0, result.output
     assert not stale.exists()
     assert alive.exists()  # a live run's staging folder is left alone
@@ -196,7 +210,8 @@ def test_an_unexpected_error_ends_in_one_line_that_says_what_was_done(tmp_path, 
         raise RuntimeError("the solver fell over\nsecond line")
 
     monkeypatch.setattr("semiloop.workflow.train_table", broken)
-    result = _train(tmp_path, path, "--unlabeled-marker", "?")
+    result = runner.invoke(app, ["train", str(path), "--label", "label", "--id", "row",
+                                 "--unlabeled-marker", "?", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("semiloop: error: unexpected RuntimeError while training "
