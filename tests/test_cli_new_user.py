@@ -253,3 +253,25 @@ def test_progress_off_a_terminal_is_plain_periodic_lines(monkeypatch):
     with cli._spinner(Console(file=printed, width=80), "quick"):
         pass
     assert printed.getvalue() == ""
+
+
+@pytest.mark.parametrize("model, method, labels", [
+    ("hgb", "graph", ["cat", "dog"]),          # one labeled row per class
+    ("svm", "s3vm", ["cat", "dog", "dog"]),    # one class with a single labeled row
+    ("logreg", "auto", ["cat", "dog"]),
+])
+def test_classes_with_a_single_label_train_without_a_traceback(tmp_path, model, method, labels):
+    path, frame = _table(tmp_path)
+    frame["label"] = "?"
+    frame.loc[[frame.index[0], frame.index[-1], frame.index[-2]][:len(labels)], "label"] = [
+        labels[0], *labels[1:]]
+    frame.to_csv(path, index=False)
+    result = _train(tmp_path, path, "--unlabeled-marker", "?", "--model", model,
+                    "--method", method)
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert all(line.startswith("semiloop: warning: ") for line in result.stderr.splitlines())
+    assert "single labeled row" in result.stderr
+    assert "kept the supervised model without a comparison" in result.stdout
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["kept"] == "supervised" and not metrics["used_unlabeled"]

@@ -579,6 +579,10 @@ def _print_train_summary(console, metrics, out, n_predictions):
 def no_gain_sentence(metrics):
     """Why the supervised model was kept, what was required, and what to try next."""
     others = [c["candidate"] for c in metrics["candidates"] if c["candidate"] != "supervised"]
+    if all(c["accuracy"] is None for c in metrics["candidates"]):
+        return ("kept the supervised model without a comparison: too few rows are labeled to "
+                "hold any out (see the guard line above). Label more rows of each class, so "
+                "that held-out rows can show whether unlabeled data helps.")
     level = metrics.get("guard", {}).get("level")
     required = ("" if level is None else
                 f" by the required margin (one-sided p <= {level:.3g}"

@@ -15,6 +15,7 @@ Examples
 """
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from sklearn.pipeline import Pipeline
 
 from semiloop.base_models import MULTI_THREADED
 from semiloop.data import load_dataset, placeholder_classes
-from semiloop.errors import DataError
+from semiloop.errors import DataError, SemiloopWarning
 from semiloop.features import TableEncoder
 from semiloop.registry import make_method
 
@@ -123,7 +124,10 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
                               random_state=random_state, callbacks=callbacks)
     y = dataset.labels(dataset.y)
     started = time.perf_counter()
-    with _openmp_threads(model, len(y)):
+    with _openmp_threads(model, len(y)), warnings.catch_warnings():
+        # load_dataset has already warned about thin classes, naming the column
+        warnings.filterwarnings("ignore", message=r".* have a single labeled row",
+                                category=SemiloopWarning)
         pipeline.fit(dataset.features, y)
     seconds = time.perf_counter() - started
     estimator = pipeline.named_steps["ssl"]
@@ -315,14 +319,15 @@ def _candidates(estimator, method):
     supervised = {"candidate": "supervised", "accuracy": first.validation_accuracy,
                   "log_loss": first.validation_log_loss, "p_value": None,
                   "kept": not kept, "note": ""}
+    level = float(norm.sf(estimator.guard_margin))
     if not rounds:
-        return [supervised], None
+        return [supervised], level
     accepted = [record for record in rounds if record.accepted]
     best = accepted[-1] if accepted else rounds[0]
     trained = {"candidate": "self-training", "accuracy": best.validation_accuracy,
                "log_loss": best.validation_log_loss, "p_value": best.p_value, "kept": kept,
                "note": f"round {best.round} of {len(rounds)}: {best.note}".rstrip(": ")}
-    return [supervised, trained], float(norm.sf(estimator.guard_margin))
+    return [supervised, trained], level
 
 
 def _detach_callbacks(estimator):
