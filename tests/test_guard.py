@@ -5,6 +5,7 @@ import pytest
 from scipy.stats import norm
 
 from semiloop.guard import (
+    NOT_SCORED,
     GuardScore,
     GuardState,
     choose,
@@ -13,8 +14,10 @@ from semiloop.guard import (
     make_splits,
     max_t_p_values,
     no_information_rate,
+    not_compared,
     score_out_of_fold,
     sign_flip_p_value,
+    too_few_to_hold_out,
 )
 
 
@@ -155,3 +158,46 @@ def test_folds_hold_out_a_class_with_two_rows_at_most_once_per_repeat():
     codes = np.array([0] * 10 + [1] * 2)
     folds = label_folds(codes, cv=5, validation_size=12, random_state=0)
     assert len(folds) == 2          # two folds: the rarest class has two rows
+
+
+@pytest.mark.parametrize("counts", [(1, 1), (1, 1, 1), (1, 4), (4, 1), (1, 5, 1)])
+def test_no_split_where_a_training_part_would_hold_a_single_class(counts):
+    codes = np.repeat(np.arange(len(counts)), counts)
+    assert label_folds(codes, random_state=0) == []
+    assert make_splits(codes, mode="folds", random_state=0) == []
+
+
+@pytest.mark.parametrize("counts", [(2, 2), (1, 2, 2), (3, 1, 3), (1, 1, 5), (2, 1, 1, 1)])
+def test_every_training_part_of_the_splits_holds_two_classes(counts):
+    codes = np.repeat(np.arange(len(counts)), counts)
+    folds = label_folds(codes, cv=5, validation_size=20, random_state=0)
+    assert folds
+    assert all(len(np.unique(codes[train])) >= 2 for _, train, _ in folds)
+    for repeat in {r for r, _, _ in folds}:      # each row held out once per repeat
+        held = np.concatenate([h for r, _, h in folds if r == repeat])
+        assert sorted(held) == list(range(len(codes)))
+
+
+def test_holdout_split_is_empty_where_its_training_part_would_hold_one_class():
+    assert holdout_split(np.array([0, 1]), random_state=0) == []
+    ((_, train, held_out),) = holdout_split(np.array([0, 0, 1, 1]), share=0.2, random_state=0)
+    assert len(held_out) == 1 and len(np.unique(np.array([0, 0, 1, 1])[train])) == 2
+
+
+def test_not_compared_keeps_the_reference_and_names_the_classes_to_label():
+    decision = not_compared(np.array([0, 1, 1, 1]), np.array(["cat", "dog"]), margin=2.0)
+    assert decision.kept is None and decision.p_values == {} and decision.criteria == {}
+    assert decision.level == pytest.approx(norm.sf(2.0))
+    assert decision.reason == (
+        "the guard could not compare, so the supervised model is kept: "
+        + too_few_to_hold_out(np.array([0, 1, 1, 1]), np.array(["cat", "dog"])))
+    assert "({'cat': 1, 'dog': 3} per class)" in decision.reason
+    assert decision.reason.endswith("label at least 2 rows of class 'cat'")
+    several = too_few_to_hold_out(np.array([0, 2]), np.array([3, 5, 7]))
+    assert "({3: 1, 7: 1} per class)" in several
+    assert several.endswith("label at least 2 rows of classes 3, 7")
+
+
+def test_a_score_of_no_rows_has_no_accuracy():
+    assert NOT_SCORED.accuracy is None and NOT_SCORED.log_loss is None
+    assert str(NOT_SCORED) == "not scored (no held-out rows)"

@@ -140,3 +140,41 @@ def test_thirty_labels_on_two_moons_keep_the_graph():
     assert model.used_unlabeled_ and model.history_[1].criterion == "Brier score"
     unlabeled = y_partial < 0
     assert (model.predict(X[unlabeled]) == y[unlabeled]).mean() > 0.99
+
+
+def test_labels_too_few_to_hold_out_keep_the_supervised_model_and_tell_the_callbacks():
+    from semiloop.callbacks import Callback
+    from semiloop.errors import SemiloopWarning
+
+    class Heard(Callback):
+        def __init__(self):
+            self.hooks = []
+
+        def on_fit_begin(self, estimator, *, stage=""):
+            self.hooks.append(("begin", stage))
+
+        def on_record(self, estimator, record):
+            self.hooks.append(("record", record.candidate))
+
+        def on_fit_end(self, estimator):
+            self.hooks.append(("end", ""))
+
+    X, y = make_moons(60, noise=0.05, random_state=0)
+    y_partial = np.full(60, -1)
+    y_partial[[np.flatnonzero(y == 0)[0], np.flatnonzero(y == 1)[0]]] = [0, 1]
+    heard = Heard()
+    model = GuardedClassifier(_spreading(), LogisticRegression(), callbacks=[heard],
+                              random_state=0)
+    with pytest.warns(SemiloopWarning, match="the guard could not compare") as caught:
+        model.fit(X, y_partial)
+    assert any(str(w.message) == model.outcome_ for w in caught)
+    assert model.kept_ == "supervised" and not model.used_unlabeled_
+    assert isinstance(model.estimator_, LogisticRegression)
+    assert model.outcome_ == model.decision_.reason
+    assert model.outcome_.endswith("label at least 2 rows of classes 0, 1")
+    assert [(r.candidate, r.kept, r.note) for r in model.history_] == [
+        ("supervised", True, "fitted on all labeled rows"),
+        ("SparseLabelSpreading", False, "not compared: too few labeled rows to hold any out")]
+    assert heard.hooks == [("begin", ""), ("record", "supervised"),
+                           ("record", "SparseLabelSpreading"), ("end", "")]
+    assert model.transduction_.shape == (60,) and set(model.transduction_) == {0, 1}

@@ -327,8 +327,8 @@ class GuardedClassifier(_GuardedSelection):
     outcome_ : str
     history_ : list of CandidateRecord
         One record per candidate (the supervised model first): held-out
-        accuracy and log-loss, p-value, and whether it was kept; no scores,
-        and the reason as the note, where nothing could be compared.
+        accuracy and log-loss, p-value, and whether it was kept; where
+        nothing could be compared, no scores and a note that says so.
     classes_, transduction_ :
         As in scikit-learn's semi-supervised classifiers.
 
