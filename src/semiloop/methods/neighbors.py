@@ -3,8 +3,8 @@
 The approximate backend is faiss's inverted-file index (``IndexIVFFlat``), chosen
 by measurement (``benchmarks/ann_choice.py``): on the scale suite it built a
 100k-point graph 3× faster than hnswlib and 6.5× faster than exact search at
-matched recall, imports in milliseconds and needs only numpy. It is imported
-only when used; install it with ``pip install 'semiloop[graph]'``.
+matched recall, imports in milliseconds and needs only numpy. It is a dependency of semiloop
+(``faiss-cpu``), imported only when used.
 
 Examples
 --------
@@ -44,8 +44,9 @@ def _import_faiss():
         import faiss
     except ImportError as error:
         raise SemiloopError(
-            "neighbors='faiss' needs faiss; install it with pip install 'semiloop[graph]' "
-            "(or pip install faiss-cpu), or use neighbors='exact'") from error
+            "neighbors='faiss' needs faiss, which did not import; install it with "
+            "pip install faiss-cpu (in the environment semiloop runs in), or use "
+            "neighbors='exact'") from error
     return faiss
 
 
@@ -98,8 +99,8 @@ class NeighborIndex:
             return "faiss"
         if n_points > 5 * EXACT_UP_TO:
             warnings.warn(
-                f"exact neighbour search over {n_points} points is slow; "
-                "pip install 'semiloop[graph]' to build the graph with faiss",
+                f"exact neighbour search over {n_points} points is slow, because faiss "
+                "did not import; pip install faiss-cpu to build the graph with faiss",
                 SemiloopWarning, stacklevel=3)
         return "exact"
 
