@@ -178,3 +178,30 @@ def test_labels_too_few_to_hold_out_keep_the_supervised_model_and_tell_the_callb
     assert heard.hooks == [("begin", ""), ("record", "supervised"),
                            ("record", "SparseLabelSpreading"), ("end", "")]
     assert model.transduction_.shape == (60,) and set(model.transduction_) == {0, 1}
+
+
+def test_callbacks_hear_each_held_out_fold_finish():
+    from sklearn.datasets import make_moons
+
+    from semiloop.callbacks import Callback
+
+    class Heard(Callback):
+        def __init__(self):
+            self.steps = []
+
+        def on_progress(self, estimator, *, stage, done, total):
+            self.steps.append((stage, done, total))
+
+    X, y = make_moons(200, noise=0.1, random_state=0)
+    y = y.copy()
+    y[30:] = -1
+    heard = Heard()
+    model = GuardedClassifier(_spreading(), LogisticRegression(), cv=3, validation_size=1,
+                              callbacks=[heard], n_jobs=2).fit(X, y)
+    n_folds = 3
+    for stage in ("supervised model on held-out folds",
+                  "SparseLabelSpreading on held-out folds"):
+        steps = [(done, total) for name, done, total in heard.steps if name == stage]
+        assert steps == [(done, n_folds) for done in range(1, n_folds + 1)]
+    assert model.used_unlabeled_
+    assert heard.steps[-1] == (f"fitting {model.kept_} on every row", 0, 1)

@@ -29,6 +29,9 @@ class Callback:
     def on_record(self, estimator, record):
         """Called with each history record as soon as it is made."""
 
+    def on_progress(self, estimator, *, stage, done, total):
+        """Called as a stage advances: ``done`` of ``total`` steps (folds, fits) finished."""
+
     def on_fit_end(self, estimator):
         """Called when ``fit`` has finished."""
 
@@ -48,9 +51,11 @@ class ProgressLine(Callback):
     >>> lines = []
     >>> progress = ProgressLine(lines.append)
     >>> progress.on_fit_begin(None, stage="graph")
+    >>> progress.on_progress(None, stage="graph on held-out folds", done=2, total=5)
     >>> progress.on_record(None, CandidateRecord("graph", 0.9, 0.3))
-    >>> lines
-    ['scoring graph on held-out labeled rows', 'graph: held-out accuracy 0.900']
+    >>> lines  # doctest: +NORMALIZE_WHITESPACE
+    ['scoring graph on held-out labeled rows', 'graph on held-out folds: 2 of 5 done',
+     'graph: held-out accuracy 0.900']
     """
 
     def __init__(self, show):
@@ -59,6 +64,9 @@ class ProgressLine(Callback):
     def on_fit_begin(self, estimator, *, stage=""):
         if stage:
             self.show(f"scoring {stage} on held-out labeled rows")
+
+    def on_progress(self, estimator, *, stage, done, total):
+        self.show(stage if total == 1 else f"{stage}: {done} of {total} done")
 
     def on_record(self, estimator, record):
         if hasattr(record, "candidate"):

@@ -24,6 +24,7 @@ held-out scores are :data:`~semiloop.guard.NOT_SCORED` (accuracy None), and
 the classes to label more of (:func:`semiloop.guard.not_compared`).
 """
 
+import threading
 import time
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -123,6 +124,9 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         self.kept_ = decision.kept or SUPERVISED
         if self.used_unlabeled_:
             method = fitted[decision.kept]
+            if method is None:
+                notify(self.callbacks, "on_progress", self,
+                       stage=f"fitting {decision.kept} on every row", done=0, total=1)
             self.estimator_ = method if method is not None else clone(
                 candidates[decision.kept]).fit(X, codes)
             self.outcome_ = (f"{decision.kept} is kept: validation accuracy "
@@ -168,7 +172,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
                 continue
             notify(self.callbacks, "on_fit_begin", self, stage=name)
             started = time.perf_counter()
-            fitted[name], proba = self._method_held_out(method, X, codes, labeled, folds)
+            fitted[name], proba = self._method_held_out(method, X, codes, labeled, folds, name)
             seconds[name] = time.perf_counter() - started
             if fitted[name] is not None and not fitted[name].used_unlabeled_:
                 skipped[name] = "its own guard kept no pseudo-label: it is the supervised model"
@@ -209,10 +213,28 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         self.history_.append(record)
         notify(self.callbacks, "on_record", self, record)
 
-    def _parallel(self, jobs):
+    def _parallel(self, jobs, stage=None):
+        """Run ``jobs``; with a ``stage``, tell the callbacks as each one finishes."""
+        if stage is not None:
+            jobs = self._counted(jobs, stage)
         if self.n_jobs in (None, 1):
             return [job() for job in jobs]
         return Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(job)() for job in jobs)
+
+    def _counted(self, jobs, stage):
+        lock, finished = threading.Lock(), [0]
+
+        def counted(job):
+            def run():
+                result = job()
+                with lock:
+                    finished[0] += 1
+                    notify(self.callbacks, "on_progress", self, stage=stage,
+                           done=finished[0], total=len(jobs))
+                return result
+            return run
+
+        return [counted(job) for job in jobs]
 
     def _supervised_held_out(self, X, codes, labeled, folds, fit_params):
         n_classes = len(self.classes_)
@@ -225,10 +247,11 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
                 return _proba_or_one_hot(model, _safe_indexing(X, hidden), n_classes)
             return run
 
-        results = self._parallel([job(train, held_out) for _, train, held_out in folds])
+        results = self._parallel([job(train, held_out) for _, train, held_out in folds],
+                                 stage="supervised model on held-out folds")
         return stack_held_out(results, folds, len(labeled))
 
-    def _method_held_out(self, method, X, codes, labeled, folds):
+    def _method_held_out(self, method, X, codes, labeled, folds, name):
         """``(fitted or None, stacked held-out probabilities)`` of one semi-supervised method."""
         n_classes = len(self.classes_)
         if hasattr(method, "fit_held_out"):  # fresh from _candidates: not cloned, so that
@@ -249,7 +272,8 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             # reaches, convergence); the final fit's warnings are the user's
             warnings.simplefilter("ignore", SemiloopWarning)
             warnings.simplefilter("ignore", ConvergenceWarning)
-            results = self._parallel([job(held_out) for _, _, held_out in folds])
+            results = self._parallel([job(held_out) for _, _, held_out in folds],
+                                     stage=f"{name} on held-out folds")
         return None, stack_held_out(results, folds, len(labeled))
 
     def _proba(self, X):
