@@ -10,7 +10,7 @@ def test_every_listed_name_is_importable():
     for name in semiloop.data.__all__:
         assert getattr(semiloop.data, name) is not None
     assert {"Dataset", "load_dataset", "read_table", "encode_labels",
-            "unlabeled_mask", "check_labels"} == set(semiloop.data.__all__)
+            "unlabeled_mask", "check_labels", "placeholder_classes"} == set(semiloop.data.__all__)
 
 
 def test_import_does_not_load_torch():

@@ -8,7 +8,9 @@ scikit-learn and pandas are imported inside the commands, so ``--help`` is quick
 
 import json
 import os
+import shlex
 import shutil
+import sys
 import tempfile
 import warnings
 from contextlib import contextmanager
@@ -147,6 +149,7 @@ def train(
         with _quiet_deprecations(), _training_progress(console) as progress:
             result = train_table(data, label, callbacks=[progress], **options)
         stage.doing = f"writing the outputs into {str(out)!r}"
+        result.metrics["run"]["command"] = shlex.join(["semiloop", *sys.argv[1:]])
         _write_outputs(out, result)
         _print_train_summary(_console(), result.metrics, out, len(result.predictions))
 
