@@ -64,6 +64,7 @@ __all__ = [
     "choose",
     "holdout_split",
     "label_folds",
+    "level_of",
     "make_splits",
     "max_t_p_values",
     "no_information_rate",
@@ -276,6 +277,15 @@ class GuardDecision:
     reason: str
 
 
+def level_of(margin):
+    """The one-sided significance level that a guard ``margin`` stands for: ``1 - Phi(margin)``.
+
+    >>> round(level_of(2.0), 4), round(level_of(1.5), 4)
+    (0.0228, 0.0668)
+    """
+    return float(norm.sf(margin))
+
+
 def choose(reference, candidates, *, margin=1.5, chance=0.0, criteria=CRITERIA,
            random_state=_RESAMPLE_SEED):
     """Keep the best candidate that beats ``reference`` significantly, or none.
@@ -307,7 +317,7 @@ def choose(reference, candidates, *, margin=1.5, chance=0.0, criteria=CRITERIA,
         Among significant candidates above chance and at least as accurate as
         the reference, the most accurate one (then the lowest log-loss) is kept.
     """
-    level = float(norm.sf(margin))
+    level = level_of(margin)
     names = list(candidates)
     if not names:
         return GuardDecision(None, {}, {}, level, "no candidate to compare")
@@ -404,7 +414,7 @@ of classes 3, 5, 7
     """
     reason = ("the guard could not compare, so the supervised model is kept: "
               + too_few_to_hold_out(label_codes, classes))
-    return GuardDecision(None, {}, {}, float(norm.sf(margin)), reason)
+    return GuardDecision(None, {}, {}, level_of(margin), reason)
 
 
 def _plain(value):

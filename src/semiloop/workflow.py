@@ -258,7 +258,6 @@ def _metrics(estimator, dataset, model, method, seconds):
     metrics = {
         "model": model if isinstance(model, str) else type(model).__name__,
         "method": method,
-        "kept": getattr(estimator, "kept_", method),
         "n_rows": len(dataset.y),
         "n_labeled": int(dataset.n_labeled),
         "n_unlabeled": int(dataset.n_unlabeled),
@@ -273,7 +272,7 @@ def _metrics(estimator, dataset, model, method, seconds):
         "pseudo_labels_per_class": _pseudo_labels(estimator, dataset),
     }
     candidates, level = _candidates(estimator, method)
-    metrics["kept"] = next((c["candidate"] for c in candidates if c["kept"]), metrics["kept"])
+    metrics["kept"] = next(c["candidate"] for c in candidates if c["kept"])
     metrics["candidates"] = candidates
     decision = getattr(estimator, "decision_", None)
     if decision is not None:
@@ -311,7 +310,7 @@ def _candidates(estimator, method):
                  "log_loss": record.validation_log_loss,
                  "p_value": record.p_value, "kept": bool(record.kept),
                  "note": record.note} for record in records], None
-    from scipy.stats import norm
+    from semiloop.guard import level_of
 
     rounds = [record for record in records if record.round > 0]
     first = records[0]
@@ -319,7 +318,7 @@ def _candidates(estimator, method):
     supervised = {"candidate": "supervised", "accuracy": first.validation_accuracy,
                   "log_loss": first.validation_log_loss, "p_value": None,
                   "kept": not kept, "note": ""}
-    level = float(norm.sf(estimator.guard_margin))
+    level = level_of(estimator.guard_margin)
     if not rounds:
         return [supervised], level
     accepted = [record for record in rounds if record.accepted]
