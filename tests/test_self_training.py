@@ -191,3 +191,31 @@ def test_guard_patience_goes_on_after_a_flat_round_and_keeps_the_best(
     n_pseudo = int((model.labeled_iter_ > 0).sum())
     assert n_pseudo == model.history_[kept_round].n_pseudo_labels
     assert model.validation_score_.accuracy == [0.5, 0.5, 0.8][kept_round]
+
+
+def test_callbacks_hear_each_chain_of_a_round_finish():
+    from sklearn.datasets import make_moons
+    from sklearn.linear_model import LogisticRegression
+
+    from semiloop.callbacks import Callback
+    from semiloop.methods.self_training import SafeSelfTrainingClassifier
+
+    class Heard(Callback):
+        def __init__(self):
+            self.steps = []
+
+        def on_progress(self, estimator, *, stage, done, total):
+            self.steps.append((stage, done, total))
+
+    X, y = make_moons(200, noise=0.1, random_state=0)
+    y = y.copy()
+    y[40:] = -1
+    heard = Heard()
+    model = SafeSelfTrainingClassifier(LogisticRegression(), cv=3, validation_size=1,
+                                       max_iter=2, callbacks=[heard], n_jobs=2).fit(X, y)
+    stages = list(dict.fromkeys(stage for stage, _, _ in heard.steps))
+    assert stages[0] == "self-training: supervised model on held-out folds and all rows"
+    assert stages[1:] == [f"self-training round {r}: fitting" for r in range(1, len(stages))]
+    assert len(stages) - 1 == model.n_iter_ >= 1
+    for stage in stages:  # 3 fold chains and the chain on every row, counted up
+        assert [(d, t) for s, d, t in heard.steps if s == stage] == [(k, 4) for k in range(1, 5)]

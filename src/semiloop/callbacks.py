@@ -17,7 +17,9 @@ Examples
 1
 """
 
-__all__ = ["Callback", "ProgressLine", "notify"]
+import threading
+
+__all__ = ["Callback", "ProgressLine", "counted", "notify"]
 
 
 class Callback:
@@ -40,6 +42,35 @@ def notify(callbacks, hook, *args, **kwargs):
     """Call ``hook`` on every callback in ``callbacks`` (None means none)."""
     for callback in callbacks or ():
         getattr(callback, hook)(*args, **kwargs)
+
+
+def counted(jobs, callbacks, estimator, stage):
+    """``jobs`` (callables) that each tell ``callbacks`` when they finish, from any thread.
+
+    Each finished job calls ``on_progress(estimator, stage=stage, done=k,
+    total=len(jobs))`` with ``k`` counting up from 1, whatever the order in
+    which parallel jobs end.
+
+    >>> lines = []
+    >>> jobs = counted([lambda: 1, lambda: 2], [ProgressLine(lines.append)], None, "folds")
+    >>> [job() for job in jobs], lines
+    ([1, 2], ['folds: 1 of 2 done', 'folds: 2 of 2 done'])
+    """
+    if not callbacks:
+        return list(jobs)
+    lock, finished, total = threading.Lock(), [0], len(jobs)
+
+    def tell(job):
+        def run():
+            result = job()
+            with lock:
+                finished[0] += 1
+                notify(callbacks, "on_progress", estimator, stage=stage, done=finished[0],
+                       total=total)
+            return result
+        return run
+
+    return [tell(job) for job in jobs]
 
 
 class ProgressLine(Callback):

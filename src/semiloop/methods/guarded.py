@@ -24,7 +24,6 @@ held-out scores are :data:`~semiloop.guard.NOT_SCORED` (accuracy None), and
 the classes to label more of (:func:`semiloop.guard.not_compared`).
 """
 
-import threading
 import time
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -38,7 +37,7 @@ from sklearn.utils import _safe_indexing, check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
 from semiloop._compat import HasMethods, Interval, check_method_params
-from semiloop.callbacks import notify
+from semiloop.callbacks import counted, notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopWarning
 from semiloop.guard import (
@@ -216,25 +215,10 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
     def _parallel(self, jobs, stage=None):
         """Run ``jobs``; with a ``stage``, tell the callbacks as each one finishes."""
         if stage is not None:
-            jobs = self._counted(jobs, stage)
+            jobs = counted(jobs, self.callbacks, self, stage)
         if self.n_jobs in (None, 1):
             return [job() for job in jobs]
         return Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(job)() for job in jobs)
-
-    def _counted(self, jobs, stage):
-        lock, finished = threading.Lock(), [0]
-
-        def counted(job):
-            def run():
-                result = job()
-                with lock:
-                    finished[0] += 1
-                    notify(self.callbacks, "on_progress", self, stage=stage,
-                           done=finished[0], total=len(jobs))
-                return result
-            return run
-
-        return [counted(job) for job in jobs]
 
     def _supervised_held_out(self, X, codes, labeled, folds, fit_params):
         n_classes = len(self.classes_)

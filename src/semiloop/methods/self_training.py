@@ -26,7 +26,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from semiloop._compat import HasMethods, Interval, StrOptions
-from semiloop.callbacks import notify
+from semiloop.callbacks import counted, notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopError, SemiloopWarning
 from semiloop.guard import (
@@ -448,7 +448,7 @@ default="fixed"
             for _, train, _ in folds
         ]
         chains = [*fold_chains, final]
-        self._fit_chains(chains)
+        self._fit_chains(chains, "self-training: supervised model on held-out folds and all rows")
         score, temperature, proba = self._validate_round(fold_chains, folds, labeled, codes)
         self.supervised_score_ = score
         best_proba = supervised_proba = proba
@@ -474,7 +474,7 @@ default="fixed"
                                          "nothing to add or drop"))
                 self.termination_condition_ = "no_change"
                 break
-            self._fit_chains(chains)
+            self._fit_chains(chains, f"self-training round {self.n_iter_}: fitting")
             score, temperature, proba = self._validate_round(fold_chains, folds, labeled, codes)
             p_value, note, accepted = None, "accepted", True
             if self.guard:
@@ -542,13 +542,17 @@ default="fixed"
         self.history_.append(record)
         notify(self.callbacks, "on_record", self, record)
 
-    def _fit_chains(self, chains):
-        """Fit every chain; in ``n_jobs`` threads, since the chains share their data."""
-        if len(chains) == 1 or self.n_jobs in (None, 1):
-            for chain in chains:
-                chain.fit()
+    def _fit_chains(self, chains, stage):
+        """Fit every chain; in ``n_jobs`` threads, since the chains share their data.
+
+        The callbacks hear ``stage`` advance as each chain is fitted.
+        """
+        jobs = counted([chain.fit for chain in chains], self.callbacks, self, stage)
+        if len(jobs) == 1 or self.n_jobs in (None, 1):
+            for job in jobs:
+                job()
             return
-        Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(chain.fit)() for chain in chains)
+        Parallel(n_jobs=self.n_jobs, prefer="threads")(delayed(job)() for job in jobs)
 
     def _warn_too_few(self, label_codes, classes):
         """Warn that the labels are too few for the guard's or the calibration's folds."""
