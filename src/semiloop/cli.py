@@ -483,8 +483,6 @@ def _json_value(value):
 @contextmanager
 def _quiet_deprecations():
     """Hide scikit-learn's deprecation notices about semiloop's own choice of base models."""
-    import warnings
-
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=FutureWarning, module="sklearn")
         yield
