@@ -163,7 +163,9 @@ def test_metrics_record_how_to_reproduce_the_run(trained):
         "label", "row", "?")
     assert (run["method"], run["model"], run["random_state"]) == ("self-training", "logreg", 0)
     assert run["semiloop_version"] == __version__
-    assert run["command"].startswith("semiloop ")
+    assert run["command"] == (
+        f"semiloop train {folder / 'data.csv'} --label label --out {folder / 'out'} "
+        "--model logreg --method self-training --seed 0 --id row --unlabeled-marker '?'")
 
 
 def test_outputs_get_the_users_umask_permissions(trained):

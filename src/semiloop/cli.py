@@ -10,7 +10,6 @@ import json
 import os
 import shlex
 import shutil
-import sys
 import tempfile
 import warnings
 from contextlib import contextmanager
@@ -149,7 +148,7 @@ def train(
         with _quiet_deprecations(), _training_progress(console) as progress:
             result = train_table(data, label, callbacks=[progress], **options)
         stage.doing = f"writing the outputs into {str(out)!r}"
-        result.metrics["run"]["command"] = shlex.join(["semiloop", *sys.argv[1:]])
+        result.metrics["run"]["command"] = _command_line(data, label, out, options)
         _write_outputs(out, result)
         _print_train_summary(_console(), result.metrics, out, len(result.predictions))
 
@@ -368,6 +367,22 @@ def _check_writable(out):
             f"cannot write into {str(existing)!r} for --out {str(out)!r}; "
             "choose a folder you can write to"
         )
+
+
+def _command_line(data, label, out, options):
+    """The ``semiloop train`` command that repeats a run, every option spelled out."""
+    words = ["semiloop", "train", str(data), "--label", label, "--out", str(out),
+             "--model", options["model"], "--method", options["method"],
+             "--seed", str(options["random_state"])]
+    for name, flag in (("id_column", "--id"), ("unlabeled_marker", "--unlabeled-marker"),
+                       ("encoding", "--encoding"), ("sep", "--sep")):
+        if options[name] is not None:
+            words += [flag, str(options[name])]
+    for value in options["na_values"] or ():
+        words += ["--na-values", value]
+    if options["nan_policy"] == "impute":
+        words.append("--impute")
+    return shlex.join(words)
 
 
 def _check_writable_file(path):
