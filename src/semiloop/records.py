@@ -2,7 +2,8 @@
 
 Every estimator family keeps one shape: self-training a :class:`RoundRecord`
 per round, the guarded and automatic choice a :class:`CandidateRecord` per
-candidate, the S3VM an :class:`AnnealingRecord` per annealing step.
+candidate, the S3VM an :class:`AnnealingRecord` per annealing step, the deep
+trainer a :class:`TrainingRecord` per logging interval.
 Callbacks (:mod:`semiloop.callbacks`) receive the same records as they are
 made; ``to_dict()`` gives the plain form written to ``metrics.json``.
 
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-__all__ = ["AnnealingRecord", "CandidateRecord", "RoundRecord", "per_class"]
+__all__ = ["AnnealingRecord", "CandidateRecord", "RoundRecord", "TrainingRecord", "per_class"]
 
 
 def per_class(values, classes):
@@ -135,3 +136,44 @@ class AnnealingRecord(_Record):
     iterations: int
     positive_ratio: list
     target_ratio: list
+
+
+@dataclass
+class TrainingRecord(_Record):
+    """A stretch of deep training steps, averaged over the steps since the last record.
+
+    Attributes
+    ----------
+    step : int
+        Steps done when the record was made.
+    learning_rate : float
+    loss, supervised_loss, unlabeled_loss : float
+        Mean total loss, labeled cross-entropy and unweighted unlabeled loss.
+    unlabeled_weight : float
+        Weight of the unlabeled loss at ``step`` (after ramp-up).
+    mask_rate : float or None
+        Mean share (or mean weight) of unlabeled rows that counted in the
+        unlabeled loss; None for algorithms without a mask.
+    pseudo_label_accuracy : float or None
+        Accuracy of the pseudo-labels on unlabeled rows whose true label was
+        given for monitoring (never used in training); None without them.
+    thresholds : list of float or None
+        Per-class thresholds at ``step`` (FlexMatch, FreeMatch).
+    validation_accuracy : float or None
+        Accuracy of the evaluation weights on the validation rows, at the
+        steps where the trainer evaluated.
+    seconds_per_step : float
+        Mean wall seconds of one step over the stretch.
+    """
+
+    step: int
+    learning_rate: float
+    loss: float
+    supervised_loss: float
+    unlabeled_loss: float
+    unlabeled_weight: float
+    mask_rate: float | None = None
+    pseudo_label_accuracy: float | None = None
+    thresholds: list | None = None
+    validation_accuracy: float | None = None
+    seconds_per_step: float = 0.0

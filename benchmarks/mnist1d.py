@@ -1,0 +1,190 @@
+"""Benchmark suite 2 (MNIST-1D, deep SSL): every algorithm, 100 labels, 3 seeds.
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/mnist1d.py                              # all, 3 seeds, 3000 steps
+    .venv/bin/python benchmarks/mnist1d.py --algorithms fixmatch,softmatch --seeds 0 --steps 500
+    .venv/bin/python benchmarks/mnist1d.py --tag dev --threads 1
+
+Protocol (``shared/BENCHMARK.md``, "Suite 2"): ``mnist1d`` with 12,000 samples
+(9,600 train, 2,400 test, length 40, 10 classes, used as generated); 10
+labeled signals per class drawn with ``numpy.random.default_rng(seed)``, the
+other 9,500 training signals unlabeled; the Suite 2 1-D CNN
+(:class:`semiloop.methods.deep.nets.CNN1d`); 64 labeled + 7 x 64 unlabeled per
+step, SGD (lr 0.03, Nesterov momentum 0.9, weight decay 5e-4 on weights),
+FixMatch's cosine decay, EMA 0.999; weak and strong views of
+:func:`semiloop.methods.deep.augment.signal_views` with ``scale=1`` (the
+protocol's recipe). ``supervised`` trains on the 100 labels, ``fullysupervised``
+on all 9,600, with the same backbone, recipe and augmentation.
+
+Reported per run: test accuracy of the EMA weights and of the raw weights
+after the last step, wall seconds per training step (the whole step:
+sampling, augmentation, forward, backward, optimiser, EMA, bookkeeping) and
+CPU seconds; per algorithm, mean and standard deviation over seeds. Outputs
+``benchmarks/results/mnist1d-<tag>.jsonl`` (one line per run, the header holds
+the command) and ``mnist1d-<tag>.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache" / "mnist1d-12000.npz"
+ALL = ["supervised", "pseudolabel", "pimodel", "meanteacher", "mixmatch", "remixmatch",
+       "fixmatch", "flexmatch", "freematch", "softmatch", "fullysupervised"]
+
+
+def load_data():
+    """9,600 train and 2,400 test MNIST-1D signals, generated once and cached."""
+    if not CACHE.exists():
+        # this file is named like the package: look for the package, not for this script
+        here = [p for p in sys.path if Path(p or ".").resolve() == HERE]
+        for p in here:
+            sys.path.remove(p)
+        sys.modules.pop("mnist1d", None)
+        try:
+            from mnist1d.data import get_dataset_args, make_dataset
+        finally:
+            sys.path[:0] = here
+
+        args = get_dataset_args()
+        args.num_samples = 12000
+        data = make_dataset(args)
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(CACHE, x=data["x"], y=data["y"], x_test=data["x_test"], y_test=data["y_test"])
+    data = np.load(CACHE)
+    return (data["x"].astype(np.float32), data["y"].astype(np.int64),
+            data["x_test"].astype(np.float32), data["y_test"].astype(np.int64))
+
+
+def choose_labeled(y, seed, per_class=10):
+    rng = np.random.default_rng(seed)
+    picks = [rng.choice(np.flatnonzero(y == c), per_class, replace=False)
+             for c in range(int(y.max()) + 1)]
+    return np.sort(np.concatenate(picks))
+
+
+def run_one(algorithm, seed, args, data):
+    import torch
+
+    from semiloop.methods.deep.algorithms import make_algorithm
+    from semiloop.methods.deep.augment.signals import signal_views
+    from semiloop.methods.deep.nets import CNN1d
+    from semiloop.methods.deep.trainer import Trainer
+
+    x, y, x_test, y_test = data
+    labeled = choose_labeled(y, seed)
+    unlabeled = np.setdiff1d(np.arange(len(y)), labeled)
+    name = algorithm
+    if algorithm == "fullysupervised":
+        labeled, unlabeled, name = np.arange(len(y)), unlabeled[:0], "supervised"
+    options = json.loads(args.options).get(algorithm, {}) if args.options else {}
+    torch.manual_seed(seed)
+    net = CNN1d(10)
+    weak, strong = signal_views(scale=1.0)
+    trainer = Trainer(
+        net, make_algorithm(name, **options), steps=args.steps, batch_size=64,
+        unlabeled_ratio=7, weak=weak, strong=strong, optimizer=args.optimizer,
+        learning_rate=args.lr, ema_decay=0.999, ema_warmup=not args.no_ema_warmup,
+        log_every=max(args.steps // 10, 1), device="cpu", seed=seed)
+    t = torch.from_numpy
+    cpu_start, wall_start = time.process_time(), time.perf_counter()
+    result = trainer.fit(t(x[labeled]), t(y[labeled]), t(x[unlabeled]),
+                         unlabeled_truth=t(y[unlabeled]), n_classes=10)
+    wall, cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
+
+    def accuracy(model):
+        with torch.no_grad():
+            return float((model(t(x_test)).argmax(-1).numpy() == y_test).mean())
+
+    last = result.history[-1]
+    return {"kind": "run", "algorithm": algorithm, "seed": seed, "steps": args.steps,
+            "options": options, "accuracy_ema": accuracy(result.ema_model),
+            "accuracy_raw": accuracy(result.model), "seconds_per_step": wall / args.steps,
+            "cpu_seconds_per_step": cpu / args.steps, "train_wall_s": wall,
+            "mask_rate_last": last.mask_rate,
+            "pseudo_label_accuracy_last": last.pseudo_label_accuracy}
+
+
+def summarise(rows):
+    lines = ["| algorithm | EMA accuracy % (mean ± std) | raw accuracy % | s/step | runs |",
+             "|---|---|---|---|---|"]
+    for algorithm in ALL:
+        runs = [r for r in rows if r["algorithm"] == algorithm]
+        if not runs:
+            continue
+        ema = np.array([r["accuracy_ema"] for r in runs]) * 100
+        raw = np.array([r["accuracy_raw"] for r in runs]) * 100
+        step = np.mean([r["seconds_per_step"] for r in runs])
+        lines.append(f"| {algorithm} | {ema.mean():.1f} ± {ema.std():.1f} | "
+                     f"{raw.mean():.1f} ± {raw.std():.1f} | {step:.4f} | {len(runs)} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--algorithms", default=",".join(ALL))
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--optimizer", default="sgd")
+    parser.add_argument("--lr", type=float, default=0.03)
+    parser.add_argument("--no-ema-warmup", action="store_true",
+                        help="plain EMA from the initial weights (USB's)")
+    parser.add_argument("--options", default="",
+                        help='JSON {"algorithm": {option: value}} passed to make_algorithm')
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tag", default="dev")
+    parser.add_argument("--out", default=str(HERE / "results"))
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    data = load_data()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    jsonl = out / f"mnist1d-{args.tag}.jsonl"
+    command = "python benchmarks/mnist1d.py " + " ".join(shlex.quote(a) for a in (
+        argv if argv is not None else sys.argv[1:]))
+    from bench_env import machine, versions
+
+    header = {"kind": "header", "suite": "mnist1d", "command": command,
+              "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+              "threads": args.threads, "load_average": os.getloadavg(),
+              "versions": versions(["torch", "numpy", "mnist1d"]), "machine": machine()}
+    rows = []
+    with jsonl.open("w") as handle:
+        handle.write(json.dumps(header) + "\n")
+        for algorithm in args.algorithms.split(","):
+            for seed in (int(s) for s in args.seeds.split(",")):
+                row = run_one(algorithm, seed, args, data)
+                row["load_average_1min"] = os.getloadavg()[0]
+                rows.append(row)
+                handle.write(json.dumps(row) + "\n")
+                handle.flush()
+                print(f"{algorithm} seed {seed}: EMA {row['accuracy_ema']:.4f} raw "
+                      f"{row['accuracy_raw']:.4f} {row['seconds_per_step']:.4f} s/step",
+                      flush=True)
+    table = summarise(rows)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    (out / f"mnist1d-{args.tag}.md").write_text(
+        f"# Suite 2, MNIST-1D, 100 labels ({args.tag})\n\n`{command}`\n\n{table}\n\n"
+        f"Peak memory {peak:.0f} MB; threads {args.threads}; load average at start "
+        f"{header['load_average'][0]:.2f}.\n")
+    print(table)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    main()

@@ -1,0 +1,67 @@
+"""The published deep SSL algorithms, one short file each, and the one table of their names.
+
+=============  =====================================  ==========================
+name           paper                                  made of
+=============  =====================================  ==========================
+supervised     (baseline: the labeled rows only)      cross-entropy
+pseudolabel    Lee 2013                               own hard label, ramped weight
+pimodel        Laine & Aila 2017                      two noisy views, MSE
+meanteacher    Tarvainen & Valpola 2017               EMA teacher, MSE
+mixmatch       Berthelot et al. 2019                  K-view guess, sharpen, MixUp
+remixmatch     Berthelot et al. 2020                  alignment, anchoring, MixUp
+fixmatch       Sohn et al. 2020                       weak → strong, fixed threshold
+flexmatch      Zhang et al. 2021                      + class-wise curriculum thresholds
+freematch      Wang et al. 2023                       + self-adaptive thresholds, fairness
+softmatch      Chen et al. 2023                       + uniform alignment, Gaussian weight
+=============  =====================================  ==========================
+
+Examples
+--------
+>>> make_algorithm("flexmatch", threshold=0.9).get_config()
+{'threshold': 0.9, 'warmup': True, 'mapping': 'convex', 'unlabeled_weight': 1.0}
+"""
+
+from importlib import import_module
+
+from semiloop.errors import SemiloopError
+
+__all__ = ["ALGORITHMS", "make_algorithm"]
+
+_MODULE = "semiloop.methods.deep.algorithms"
+
+#: name -> "module:class", in the order of the table above.
+ALGORITHMS = {
+    "supervised": f"{_MODULE}.supervised:Supervised",
+    "pseudolabel": f"{_MODULE}.pseudolabel:PseudoLabel",
+    "pimodel": f"{_MODULE}.pimodel:PiModel",
+    "meanteacher": f"{_MODULE}.meanteacher:MeanTeacher",
+    "mixmatch": f"{_MODULE}.mixmatch:MixMatch",
+    "remixmatch": f"{_MODULE}.remixmatch:ReMixMatch",
+    "fixmatch": f"{_MODULE}.fixmatch:FixMatch",
+    "flexmatch": f"{_MODULE}.flexmatch:FlexMatch",
+    "freematch": f"{_MODULE}.freematch:FreeMatch",
+    "softmatch": f"{_MODULE}.softmatch:SoftMatch",
+}
+
+
+def make_algorithm(name, **options):
+    """Build the algorithm ``name`` (a key of :data:`ALGORITHMS`) with ``options``.
+
+    Raises
+    ------
+    SemiloopError
+        For an unknown name, or an option the algorithm does not take.
+    """
+    if name not in ALGORITHMS:
+        raise SemiloopError(f"deep algorithm {name!r} is not known; use one of "
+                            f"{', '.join(ALGORITHMS)}")
+    module, klass = ALGORITHMS[name].split(":")
+    cls = getattr(import_module(module), klass)
+    try:
+        return cls(**options)
+    except TypeError as error:
+        import inspect
+
+        accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        raise SemiloopError(f"{name} does not take {error}; its options are "
+                            f"{', '.join(accepted) or 'none'}") from None

@@ -1,0 +1,50 @@
+"""Π-model (Laine & Aila, "Temporal Ensembling for Semi-Supervised Learning", ICLR 2017)."""
+
+import torch.nn.functional as F
+
+from semiloop.methods.deep.algorithms.base import Algorithm, StepLoss
+
+__all__ = ["PiModel", "consistency_mse"]
+
+
+def consistency_mse(logits, target_proba):
+    """``(1/C) ||softmax(logits) - target||^2`` per row, averaged over rows.
+
+    Laine & Aila 2017, Algorithm 1; Mean Teacher's consistency cost.
+    """
+    return ((logits.float().softmax(dim=-1) - target_proba) ** 2).mean()
+
+
+class PiModel(Algorithm):
+    """Two stochastic views of each unlabeled row must agree (Sec. 2.1, Algorithm 1).
+
+    Both views go through the same network (with its dropout and
+    augmentation noise), and as in the paper gradients flow through both
+    predictions; ``stop_gradient=True`` treats the second as a constant target
+    instead (as most reimplementations do). The weight rises with the
+    Gaussian ramp ``exp(-5 (1 - t)^2)`` (App. A).
+
+    Parameters
+    ----------
+    unlabeled_weight : float, default=10.0
+        ``w_max`` (the paper scales 100 by the labeled share; USB uses 10).
+    rampup_fraction : float, default=0.4
+        Share of training the ramp-up lasts (the paper: 80 of 300 epochs).
+    stop_gradient : bool, default=False
+    """
+
+    name = "pimodel"
+    views = ("weak", "weak")
+
+    def __init__(self, *, unlabeled_weight=10.0, rampup_fraction=0.4, stop_gradient=False):
+        super().__init__(unlabeled_weight=unlabeled_weight, rampup="sigmoid",
+                         rampup_fraction=rampup_fraction)
+        self.stop_gradient = stop_gradient
+
+    def loss(self, batch, context):
+        first, second = batch.views
+        logits_labeled, logits_first, logits_second = context.forward(
+            [batch.x_labeled, first, second], grad=[True, True, not self.stop_gradient])
+        supervised = F.cross_entropy(logits_labeled, batch.y_labeled)
+        unlabeled = consistency_mse(logits_first, logits_second.float().softmax(dim=-1))
+        return StepLoss(supervised + context.unlabeled_weight * unlabeled, supervised, unlabeled)

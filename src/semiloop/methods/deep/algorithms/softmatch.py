@@ -1,0 +1,46 @@
+"""SoftMatch (Chen et al., "SoftMatch: Addressing the Quantity-Quality Trade-off in
+Semi-supervised Learning", ICLR 2023)."""
+
+from semiloop.methods.deep.algorithms.base import ThresholdedConsistency
+from semiloop.methods.deep.parts.masks import TruncatedGaussianWeight
+from semiloop.methods.deep.parts.targets import DistributionAlignment
+
+__all__ = ["SoftMatch"]
+
+
+class SoftMatch(ThresholdedConsistency):
+    """FixMatch with uniform alignment and a truncated-Gaussian weight instead of a mask.
+
+    The weak view's prediction is aligned to the uniform class distribution
+    (Sec. 3.3), then each row is weighted by a Gaussian of its confidence
+    below the EMA mean confidence (Sec. 3.2, Eq. 7).
+
+    Parameters
+    ----------
+    momentum : float, default=0.999
+        EMA momentum of the confidence's mean and variance, and of the alignment.
+    n_sigma : float, default=1.0
+        1 is the paper's Eq. 7; the authors' code uses 2 (a narrower Gaussian).
+    uniform_alignment : bool, default=True
+    unlabeled_weight : float, default=1.0
+    """
+
+    name = "softmatch"
+
+    def __init__(self, *, momentum=0.999, n_sigma=1.0, uniform_alignment=True,
+                 unlabeled_weight=1.0):
+        super().__init__(unlabeled_weight=unlabeled_weight)
+        self.momentum, self.n_sigma, self.uniform_alignment = (
+            momentum, n_sigma, uniform_alignment)
+
+    def setup(self, *, n_classes, n_unlabeled, device):
+        super().setup(n_classes=n_classes, n_unlabeled=n_unlabeled, device=device)
+        self.policy = TruncatedGaussianWeight(n_classes, self.momentum, n_sigma=self.n_sigma,
+                                              device=device)
+        self.alignment = DistributionAlignment(n_classes, momentum=self.momentum)
+
+    def align(self, proba, context):
+        return self.alignment(proba) if self.uniform_alignment else proba
+
+    def mask(self, proba, batch, context):
+        return self.policy(proba)

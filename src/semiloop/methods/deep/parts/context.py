@@ -1,0 +1,123 @@
+"""What one training step hands to an algorithm: the batch and a :class:`StepContext`."""
+
+from dataclasses import dataclass, field
+
+import torch
+import torch.distributed as dist
+from torch.nn.modules.batchnorm import _BatchNorm
+
+__all__ = ["Batch", "StepContext", "all_gather", "has_batch_norm"]
+
+
+@dataclass
+class Batch:
+    """One step's data, already on the training device.
+
+    Attributes
+    ----------
+    x_labeled : Tensor of shape (n_labeled, ...)
+        Labeled rows, weakly augmented.
+    y_labeled : Tensor of shape (n_labeled,), int64
+        Their class indices in ``0 .. n_classes - 1``.
+    views : list of Tensor, each of shape (n_unlabeled, ...)
+        Views of the same unlabeled rows, in the order the algorithm's
+        ``views`` names them (e.g. weak then strong).
+    unlabeled_index : Tensor of shape (n_unlabeled,), int64
+        Position of each unlabeled row in the unlabeled pool (FlexMatch).
+    unlabeled_truth : Tensor of shape (n_unlabeled,), int64, or None
+        True classes of the unlabeled rows, -1 where unknown, given only to
+        monitor pseudo-label accuracy; algorithms never read it.
+    """
+
+    x_labeled: torch.Tensor
+    y_labeled: torch.Tensor
+    views: list = field(default_factory=list)
+    unlabeled_index: torch.Tensor | None = None
+    unlabeled_truth: torch.Tensor | None = None
+
+
+def has_batch_norm(model):
+    """Whether ``model`` holds a batch-norm layer (its outputs depend on the whole batch)."""
+    return any(isinstance(module, _BatchNorm) for module in model.modules())
+
+
+def all_gather(tensor):
+    """``tensor`` from every process, concatenated along dim 0 (itself in one process).
+
+    Used for the batch statistics that mask policies and distribution
+    alignment keep, so that every process updates them with the global
+    batch and they stay those of the published algorithm. Gradients do not
+    flow through it.
+    """
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return tensor
+    parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, tensor.detach().contiguous())
+    return torch.cat(parts)
+
+
+@dataclass
+class StepContext:
+    """The model and the schedule position an algorithm's loss is made with.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        The student, in training mode (DDP-wrapped under ``torchrun``).
+    teacher : torch.nn.Module or None
+        The EMA copy of the weights (for teacher forwards), in training mode.
+    step, total_steps : int
+    n_classes : int
+    unlabeled_weight : float
+        The algorithm's unlabeled-loss weight times the ramp-up at ``step``.
+    labeled_prior : Tensor of shape (n_classes,)
+        Class shares of the labeled rows (ReMixMatch's alignment target).
+    generator : torch.Generator
+        For the algorithm's own random draws (mixing, permutations).
+    shared_statistics : bool
+        Whether :meth:`forward` must run all its inputs in one batch (the
+        model has batch norm, whose statistics depend on the batch).
+    """
+
+    model: torch.nn.Module
+    teacher: torch.nn.Module | None
+    step: int
+    total_steps: int
+    n_classes: int
+    unlabeled_weight: float
+    labeled_prior: torch.Tensor
+    generator: torch.Generator
+    shared_statistics: bool = True
+
+    def forward(self, inputs, *, grad):
+        """Logits of the model for each input; ``grad[i]`` says whether input ``i`` needs gradients.
+
+        With batch norm the inputs go through the model as one batch (the
+        FixMatch way: one set of batch statistics for labeled and unlabeled
+        rows) and the logits of the others are detached. Without batch norm
+        the result is the same whether inputs share a batch, so inputs that
+        need no gradient go through under ``torch.no_grad()``, which saves
+        their backward pass and activation memory.
+        """
+        sizes = [x.shape[0] for x in inputs]
+        if self.shared_statistics or all(grad):
+            logits = self.model(torch.cat(inputs)).split(sizes)
+            return [out if g else out.detach() for out, g in zip(logits, grad, strict=True)]
+        outputs = [None] * len(inputs)
+        with_grad = [i for i, g in enumerate(grad) if g]
+        if with_grad:
+            logits = self.model(torch.cat([inputs[i] for i in with_grad]))
+            for i, out in zip(with_grad, logits.split([sizes[i] for i in with_grad]),
+                              strict=True):
+                outputs[i] = out
+        without = [i for i, g in enumerate(grad) if not g]
+        with torch.no_grad():
+            logits = self.model(torch.cat([inputs[i] for i in without]))
+        for i, out in zip(without, logits.split([sizes[i] for i in without]), strict=True):
+            outputs[i] = out
+        return outputs
+
+    @staticmethod
+    def gather(tensor):
+        """See :func:`all_gather`."""
+        return all_gather(tensor)

@@ -1,0 +1,61 @@
+"""Learning-rate decay and unlabeled-loss ramp-up, as functions of the training step.
+
+Each function maps ``(step, total)`` to a factor; the trainer multiplies the
+base learning rate, or an algorithm's unlabeled weight, by it.
+
+Examples
+--------
+>>> round(cosine_decay(0, 100), 4), round(cosine_decay(100, 100), 4)
+(1.0, 0.1951)
+>>> linear_rampup(5, 10), linear_rampup(20, 10)
+(0.5, 1.0)
+>>> round(sigmoid_rampup(0, 10), 4), sigmoid_rampup(10, 10)
+(0.0067, 1.0)
+"""
+
+import math
+
+__all__ = ["RAMPUPS", "cosine_decay", "linear_rampup", "no_rampup", "rampup",
+           "sigmoid_rampup"]
+
+
+def cosine_decay(step, total, *, cycles=7 / 16):
+    """FixMatch's learning-rate factor ``cos(pi * cycles * step / total)``.
+
+    Sohn et al., "FixMatch", NeurIPS 2020, Sec. 4 (and App. B.1): with
+    ``cycles = 7/16`` the rate falls to ``cos(7 pi / 16) ≈ 0.195`` of its start at
+    the last step, never to zero.
+    """
+    return math.cos(math.pi * cycles * min(step, total) / max(total, 1))
+
+
+def no_rampup(step, length):
+    """Always 1: the unlabeled loss counts in full from the first step (FixMatch)."""
+    return 1.0
+
+
+def linear_rampup(step, length):
+    """``min(step / length, 1)``: MixMatch's ramp (Berthelot et al. 2019, Sec. 4)."""
+    if length <= 0:
+        return 1.0
+    return min(step / length, 1.0)
+
+
+def sigmoid_rampup(step, length):
+    """``exp(-5 (1 - t)^2)`` with ``t = min(step / length, 1)``.
+
+    Laine & Aila, "Temporal Ensembling", ICLR 2017, Sec. 3 and App. A; also
+    Mean Teacher's consistency ramp (Tarvainen & Valpola 2017, App. B).
+    """
+    if length <= 0:
+        return 1.0
+    t = min(step / length, 1.0)
+    return math.exp(-5.0 * (1.0 - t) ** 2)
+
+
+RAMPUPS = {"none": no_rampup, "linear": linear_rampup, "sigmoid": sigmoid_rampup}
+
+
+def rampup(kind, step, length):
+    """The factor of ramp ``kind`` (a key of :data:`RAMPUPS`) at ``step``."""
+    return RAMPUPS[kind](step, length)
