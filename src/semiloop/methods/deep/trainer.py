@@ -237,6 +237,14 @@ class Trainer:
         resume : bool, default=False
             Continue from ``checkpoint_path`` if it exists.
         """
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):  # dropout draws; the caller's RNG is kept
+            torch.manual_seed(self.seed * 1000 + self._world()[0] + 1)
+            return self._fit(x_labeled, y_labeled, x_unlabeled, x_validation, y_validation,
+                             unlabeled_truth, n_classes, resume)
+
+    def _fit(self, x_labeled, y_labeled, x_unlabeled, x_validation, y_validation,
+             unlabeled_truth, n_classes, resume):
         rank, world = self._world()
         device = self.device
         n_classes = int(n_classes or int(y_labeled.max()) + 1)
