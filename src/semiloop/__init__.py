@@ -27,6 +27,7 @@ _EXPORTS = {
     "SparseLabelPropagation": "semiloop.methods.graph_sparse",
     "GuardedClassifier": "semiloop.methods.guarded",
     "AutoClassifier": "semiloop.methods.auto",
+    "DeepSSLClassifier": "semiloop.methods.deep.estimator",
     "Dataset": "semiloop.data",
     "load_dataset": "semiloop.data",
     "read_table": "semiloop.data",

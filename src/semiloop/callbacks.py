@@ -19,7 +19,7 @@ Examples
 
 import threading
 
-__all__ = ["Callback", "ProgressLine", "counted", "notify"]
+__all__ = ["Callback", "ProgressBar", "ProgressLine", "counted", "notify"]
 
 
 class Callback:
@@ -108,3 +108,52 @@ class ProgressLine(Callback):
             self.show("self-training: supervised model fitted" if record.round == 0 else
                       f"self-training round {record.round}: {record.n_pseudo_labels} "
                       "pseudo-labels")
+
+
+class ProgressBar(Callback):
+    """A progress bar (``rich``) for long fits, with the latest record's figures beside it.
+
+    For deep training it shows the loss, the mask rate and, where true labels
+    of unlabeled rows were given for monitoring, pseudo-label accuracy.
+    ``DeepSSLClassifier(verbose=True)`` adds one.
+    """
+
+    def __init__(self, console=None):
+        self.console = console
+        self._progress = None
+
+    def on_fit_begin(self, estimator, *, stage=""):
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        if self._progress is None:
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                      TextColumn("{task.completed}/{task.total}"),
+                                      TimeRemainingColumn(), TextColumn("{task.fields[figures]}"),
+                                      console=self.console, transient=False)
+            self._progress.start()
+            self._tasks = {}
+
+    def on_progress(self, estimator, *, stage, done, total):
+        if self._progress is None:
+            self.on_fit_begin(estimator)
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total, figures="")
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+    def on_record(self, estimator, record):
+        if self._progress is None or not hasattr(record, "step"):
+            return
+        figures = [f"loss {record.loss:.3f}"]
+        if record.mask_rate is not None:
+            figures.append(f"mask {record.mask_rate:.2f}")
+        if record.pseudo_label_accuracy is not None:
+            figures.append(f"pseudo-label acc {record.pseudo_label_accuracy:.3f}")
+        if record.validation_accuracy is not None:
+            figures.append(f"val acc {record.validation_accuracy:.3f}")
+        for task in self._tasks.values():
+            self._progress.update(task, figures=" ".join(figures))
+
+    def on_fit_end(self, estimator):
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

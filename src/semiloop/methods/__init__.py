@@ -8,6 +8,7 @@ from importlib import import_module
 
 _EXPORTS = {
     "AutoClassifier": "semiloop.methods.auto",
+    "DeepSSLClassifier": "semiloop.methods.deep.estimator",
     "GuardedClassifier": "semiloop.methods.guarded",
     "LabelPropagation": "semiloop.methods.graph",
     "LabelSpreading": "semiloop.methods.graph",

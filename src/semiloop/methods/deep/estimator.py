@@ -1,0 +1,369 @@
+"""``DeepSSLClassifier``: the deep algorithms behind scikit-learn's classifier contract."""
+
+import json
+import os
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from semiloop._compat import Interval, StrOptions
+from semiloop.callbacks import notify
+from semiloop.data.labels import check_labels, encode_labels
+from semiloop.errors import DataError, ModelFileError
+from semiloop.methods._inputs import prepare_target
+
+__all__ = ["DeepSSLClassifier"]
+
+_FORMAT = "semiloop-deep-model/1"
+_NET_MODALITY = {"table": "table", "signal": "signal", "image": "image", "text": "embedding"}
+
+
+class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
+    """A neural network trained with a deep SSL algorithm; ``y == -1`` marks unlabeled rows.
+
+    Parameters
+    ----------
+    algorithm : str, default='freematch'
+        A key of :data:`semiloop.methods.deep.algorithms.ALGORITHMS`:
+        supervised, pseudolabel, pimodel, meanteacher, mixmatch, remixmatch,
+        fixmatch, flexmatch, freematch, softmatch.
+    algorithm_options : dict, default=None
+        Hyperparameters of the algorithm (``{"threshold": 0.9}``); the
+        algorithm's docstring lists them.
+    backbone : str, default='auto'
+        A name of :data:`semiloop.methods.deep.nets.BACKBONES`; ``'auto'``
+        picks by modality: an MLP for tables, the 1-D CNN for signals, a small
+        CNN for images, a head for text embeddings.
+    backbone_options : dict, default=None
+    modality : {'auto', 'table', 'signal', 'image', 'text'}, default='auto'
+        What a row is; sets the augmentations and the backbone. ``'auto'``:
+        ``X`` of shape (n, d) is a table, (n, c, length) a signal,
+        (n, c, h, w) an image. Signals of shape (n, length) and sentence
+        embeddings need ``modality='signal'`` or ``'text'``.
+    steps : int, default=3000
+    batch_size : int, default=64
+        Labeled rows per step.
+    unlabeled_ratio : int, default=7
+        ``mu``, unlabeled rows per labeled row in a step.
+    optimizer : {'sgd', 'adamw'}, default='sgd'
+    learning_rate : float, default=0.03
+    weight_decay : float, default=5e-4
+    ema_decay : float, default=0.999
+    validation_fraction : float, default=0.0
+        Share of the labeled rows held out to choose the best EMA checkpoint
+        (every ``eval_every`` steps); 0 keeps the last step's weights and
+        trains on every label.
+    eval_every : int, default=250
+    device : str, default='auto'
+        CUDA when present, else the CPU.
+    callbacks : list of semiloop.callbacks.Callback, default=None
+    verbose : bool, default=False
+        Show a progress bar with the losses, the mask rate and, where given,
+        pseudo-label accuracy.
+    random_state : int, default=0
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    model_ : torch.nn.Module
+        The network predictions come from (EMA weights), on the CPU, in eval mode.
+    history_ : list of semiloop.records.TrainingRecord
+    transduction_ : ndarray of shape (n_samples,)
+        The label of each training row: the given label, or the prediction.
+    n_features_in_ : int
+        Only for 2-D ``X``.
+    best_step_ : int or None
+        The checkpoint kept on the validation rows (None without them).
+
+    Notes
+    -----
+    Table features are standardised with the mean and standard deviation of
+    all training rows (labeled and unlabeled); signals, images and embeddings
+    are used as given. :meth:`save` writes the weights and the configuration
+    as tensors and JSON (no pickled objects): :meth:`load` runs no code from
+    the file.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(-2, 1, (100, 2)), rng.normal(2, 1, (100, 2))]
+    >>> y = np.r_[[0] * 100, [1] * 100]
+    >>> y_partial = np.full(200, -1); y_partial[[0, 1, 100, 101]] = [0, 0, 1, 1]
+    >>> model = DeepSSLClassifier("fixmatch", steps=50, batch_size=4).fit(X, y_partial)
+    >>> float((model.predict(X) == y).mean()) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "algorithm": [str],
+        "algorithm_options": [dict, None],
+        "backbone": [str],
+        "backbone_options": [dict, None],
+        "modality": [StrOptions({"auto", "table", "signal", "image", "text"})],
+        "steps": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "unlabeled_ratio": [Interval(Integral, 0, None, closed="left")],
+        "optimizer": [StrOptions({"sgd", "adamw"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "ema_decay": [Interval(Real, 0, 1, closed="both")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "eval_every": [Interval(Integral, 1, None, closed="left")],
+        "device": [str],
+        "callbacks": [list, tuple, None],
+        "verbose": ["boolean"],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, algorithm="freematch", *, algorithm_options=None, backbone="auto",
+                 backbone_options=None, modality="auto", steps=3000, batch_size=64,
+                 unlabeled_ratio=7, optimizer="sgd", learning_rate=0.03, weight_decay=5e-4,
+                 ema_decay=0.999, validation_fraction=0.0, eval_every=250, device="auto",
+                 callbacks=None, verbose=False, random_state=0):
+        self.algorithm = algorithm
+        self.algorithm_options = algorithm_options
+        self.backbone = backbone
+        self.backbone_options = backbone_options
+        self.modality = modality
+        self.steps = steps
+        self.batch_size = batch_size
+        self.unlabeled_ratio = unlabeled_ratio
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.ema_decay = ema_decay
+        self.validation_fraction = validation_fraction
+        self.eval_every = eval_every
+        self.device = device
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ----------------------------------------------------------------- inputs
+
+    def _modality(self, X):
+        if self.modality != "auto":
+            return self.modality
+        from semiloop.methods.deep.augment.views import infer_modality
+
+        return infer_modality(X)
+
+    def _array(self, X, *, reset):
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim < 2:
+            raise DataError(f"X has shape {X.shape}; pass one row per sample: (n, features) "
+                            "for a table, (n, length) or (n, channels, length) for signals, "
+                            "(n, channels, height, width) for images")
+        if not np.isfinite(X).all():
+            raise DataError("X holds NaN or infinite values; impute them first (for a "
+                            "table, sklearn.impute.SimpleImputer)")
+        if reset:
+            self.n_features_in_ = X.shape[1] if X.ndim == 2 else None
+            self.input_shape_ = tuple(X.shape[1:])
+        elif tuple(X.shape[1:]) != self.input_shape_:
+            raise DataError(f"X has rows of shape {X.shape[1:]} but the model was fitted on "
+                            f"rows of shape {self.input_shape_}; pass data shaped as in fit")
+        if self.modality_ == "table":
+            if reset:
+                self.feature_mean_ = X.mean(axis=0)
+                std = X.std(axis=0)
+                self.feature_scale_ = np.where(std > 0, std, 1.0).astype(np.float32)
+            X = (X - self.feature_mean_) / self.feature_scale_
+        return X
+
+    # -------------------------------------------------------------------- fit
+
+    def fit(self, X, y, *, unlabeled_truth=None):
+        """Train on labeled and unlabeled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` (also as a string), NaN, None and empty strings
+            mark the unlabeled rows.
+        unlabeled_truth : array-like of shape (n_samples,), optional
+            True labels of some unlabeled rows (marked like ``y``), used only
+            to report pseudo-label accuracy in ``history_``; never in training.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DataError
+            For rows that are not finite, fewer than two labeled classes, or
+            an ``X`` whose rows the backbone cannot take.
+        """
+        import torch
+
+        from semiloop.methods.deep.algorithms import make_algorithm
+        from semiloop.methods.deep.augment.views import default_views
+        from semiloop.methods.deep.nets import build_backbone
+        from semiloop.methods.deep.trainer import Trainer
+
+        self._validate_params()
+        y = prepare_target(self, y)
+        codes, self.classes_ = encode_labels(y)
+        check_labels(codes, self.classes_)
+        self.modality_ = self._modality(np.asarray(X))
+        X = self._array(X, reset=True)
+        if len(X) != len(codes):
+            raise DataError(f"X has {len(X)} rows but y has {len(codes)}; pass one label "
+                            "per row")
+        labeled = np.flatnonzero(codes >= 0)
+        unlabeled = np.flatnonzero(codes < 0)
+        validation = labeled[:0]
+        if self.validation_fraction:
+            from semiloop.guard import holdout_split
+
+            split = holdout_split(codes[labeled], share=self.validation_fraction,
+                                  random_state=self.random_state)
+            if split:
+                _, train, held_out = split[0]
+                labeled, validation = labeled[train], labeled[held_out]
+        n_classes = len(self.classes_)
+        truth = None
+        if unlabeled_truth is not None:
+            truth_codes, truth_classes = encode_labels(np.asarray(unlabeled_truth))
+            mapping = {c: i for i, c in enumerate(self.classes_.tolist())}
+            lookup = np.array([mapping.get(c, -1) for c in truth_classes.tolist()] + [-1])
+            truth = torch.from_numpy(lookup[truth_codes][unlabeled])
+
+        torch_x = torch.from_numpy(X)
+        net_modality = _NET_MODALITY[self.modality_]
+        with torch.random.fork_rng():
+            torch.manual_seed(self.random_state)
+            net, self.backbone_config_ = build_backbone(
+                self.backbone, self.input_shape_, n_classes, modality=net_modality,
+                **(self.backbone_options or {}))
+        weak, strong = default_views(self.modality_, X)
+        callbacks = list(self.callbacks or [])
+        if self.verbose:
+            from semiloop.callbacks import ProgressBar
+
+            callbacks.append(ProgressBar())
+        trainer = Trainer(
+            net, make_algorithm(self.algorithm, **(self.algorithm_options or {})),
+            steps=self.steps, batch_size=self.batch_size, unlabeled_ratio=self.unlabeled_ratio,
+            weak=weak, strong=strong, optimizer=self.optimizer,
+            learning_rate=self.learning_rate, weight_decay=self.weight_decay,
+            ema_decay=self.ema_decay, eval_every=self.eval_every,
+            log_every=max(min(100, self.steps // 10), 1), device=self.device,
+            seed=self.random_state, callbacks=callbacks, estimator=self)
+        notify(callbacks, "on_fit_begin", self, stage=self.algorithm)
+        result = trainer.fit(
+            torch_x[labeled], torch.from_numpy(codes[labeled]), torch_x[unlabeled],
+            x_validation=torch_x[validation] if len(validation) else None,
+            y_validation=torch.from_numpy(codes[validation]) if len(validation) else None,
+            unlabeled_truth=truth, n_classes=n_classes)
+        self.model_ = result.ema_model.cpu().eval()
+        self.history_ = result.history
+        self.best_step_ = result.best_step
+        self.n_iter_ = self.steps
+        transduction = self.classes_[self._predict_codes(X)]
+        known = codes >= 0
+        transduction[known] = self.classes_[codes[known]]
+        self.transduction_ = transduction
+        notify(callbacks, "on_fit_end", self)
+        return self
+
+    # ---------------------------------------------------------------- predict
+
+    def _predict_codes(self, X):
+        return self._proba(X).argmax(axis=1)
+
+    def _proba(self, X, batch_size=1024):
+        import torch
+
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(X), batch_size):
+                logits = self.model_(torch.from_numpy(X[start:start + batch_size]))
+                out.append(logits.double().softmax(dim=-1).numpy())
+        return np.concatenate(out) if out else np.zeros((0, len(self.classes_)))
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        check_is_fitted(self, "model_")
+        return self._proba(self._array(X, reset=False))
+
+    def predict(self, X):
+        """The most probable class of each row, shape (n_samples,)."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    # ------------------------------------------------------------- save, load
+
+    def save(self, path):
+        """Write the fitted model to ``path``: weights as tensors, the rest as JSON.
+
+        The file is written to a temporary name and renamed, so an interrupted
+        save leaves no half-written model.
+        """
+        import torch
+
+        check_is_fitted(self, "model_")
+        config = {
+            "format": _FORMAT,
+            "params": {k: v for k, v in self.get_params().items() if k != "callbacks"},
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str,
+            "modality": self.modality_,
+            "input_shape": list(self.input_shape_),
+            "n_features_in": self.n_features_in_,
+            "backbone": self.backbone_config_,
+            "feature_mean": getattr(self, "feature_mean_", np.zeros(0)).tolist(),
+            "feature_scale": getattr(self, "feature_scale_", np.zeros(0)).tolist(),
+            "best_step": self.best_step_,
+            "history": [record.to_dict() for record in self.history_],
+        }
+        partial = f"{os.fspath(path)}.{os.getpid()}.part"
+        torch.save({"config": json.dumps(config), "state_dict": self.model_.state_dict()},
+                   partial)
+        os.replace(partial, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read a model written by :meth:`save`; no code from the file is run.
+
+        Raises
+        ------
+        ModelFileError
+            If the file is missing or is not a semiloop deep model.
+        """
+        import torch
+
+        from semiloop.methods.deep.nets import backbone_from_config
+        from semiloop.records import TrainingRecord
+
+        try:
+            content = torch.load(path, map_location="cpu", weights_only=True)
+            config = json.loads(content["config"])
+            if config.get("format") != _FORMAT:
+                raise KeyError("format")
+        except FileNotFoundError:
+            raise ModelFileError(f"no model file at {path!r}; pass the path DeepSSLClassifier"
+                                 ".save wrote") from None
+        except Exception as error:
+            raise ModelFileError(f"{path!r} is not a semiloop deep model ({error}); pass a "
+                                 "file written by DeepSSLClassifier.save") from None
+        model = cls(**config["params"])
+        model.classes_ = np.array(config["classes"], dtype=np.dtype(config["classes_dtype"]))
+        model.modality_ = config["modality"]
+        model.input_shape_ = tuple(config["input_shape"])
+        model.n_features_in_ = config["n_features_in"]
+        model.backbone_config_ = config["backbone"]
+        if config["modality"] == "table":
+            model.feature_mean_ = np.array(config["feature_mean"], dtype=np.float32)
+            model.feature_scale_ = np.array(config["feature_scale"], dtype=np.float32)
+        net = backbone_from_config(config["backbone"])
+        net.load_state_dict(content["state_dict"])
+        model.model_ = net.eval()
+        model.best_step_ = config["best_step"]
+        model.history_ = [TrainingRecord(**record) for record in config["history"]]
+        model.n_iter_ = model.steps
+        return model

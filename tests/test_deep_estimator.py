@@ -1,0 +1,129 @@
+"""DeepSSLClassifier: scikit-learn's contract, every label marker, modalities, save and load."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from sklearn.base import clone  # noqa: E402
+
+from semiloop import DeepSSLClassifier  # noqa: E402
+from semiloop.errors import DataError, ModelFileError  # noqa: E402
+
+FAST = {"steps": 40, "batch_size": 4, "unlabeled_ratio": 2}
+
+
+def blobs(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = rng.normal(0, 1, (n, 3)) + np.c_[y * 6.0 - 3, np.zeros((n, 2))] + 50  # far from 0
+    labeled = np.r_[np.flatnonzero(y == 0)[:3], np.flatnonzero(y == 1)[:3]]
+    return X, y, labeled
+
+
+@pytest.mark.parametrize("marker", [-1, np.nan, None, "", "-1"])
+def test_every_unlabeled_marker_and_string_classes(marker):
+    X, y, labeled = blobs()
+    names = np.array(["cat", "dog"], dtype=object)[y]
+    partial = np.full(len(y), marker, dtype=object)
+    partial[labeled] = names[labeled]
+    if marker is np.nan:
+        partial = partial.astype(object)
+    model = DeepSSLClassifier("fixmatch", **FAST).fit(X, partial)
+    assert model.classes_.tolist() == ["cat", "dog"]
+    assert (model.predict(X) == names).mean() > 0.9
+    assert model.transduction_[labeled].tolist() == names[labeled].tolist()
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 2) and np.allclose(proba.sum(1), 1)
+
+
+def test_clone_params_and_same_seed_same_predictions():
+    X, y, labeled = blobs()
+    partial = np.full(len(y), -1)
+    partial[labeled] = y[labeled]
+    model = DeepSSLClassifier("softmatch", algorithm_options={"n_sigma": 2.0}, **FAST)
+    twin = clone(model)
+    assert twin.get_params() == model.get_params()
+    a = model.fit(X, partial).predict_proba(X)
+    b = twin.fit(X, partial).predict_proba(X)
+    assert np.array_equal(a, b)
+    c = clone(model).set_params(random_state=3).fit(X, partial).predict_proba(X)
+    assert not np.array_equal(a, c)
+
+
+def test_save_and_load_without_pickle(tmp_path):
+    X, y, labeled = blobs()
+    partial = np.full(len(y), -1)
+    partial[labeled] = y[labeled] + 10
+    model = DeepSSLClassifier("flexmatch", **FAST).fit(X, partial)
+    path = tmp_path / "model.pt"
+    model.save(path)
+    # the file loads with torch's weights-only loader: tensors and JSON, no objects
+    content = torch.load(path, weights_only=True)
+    assert set(content) == {"config", "state_dict"}
+    loaded = DeepSSLClassifier.load(path)
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.classes_.tolist() == [10, 11]
+    assert [r.step for r in loaded.history_] == [r.step for r in model.history_]
+    assert not list(tmp_path.glob("*.part"))
+    with pytest.raises(ModelFileError, match="no model file"):
+        DeepSSLClassifier.load(tmp_path / "missing.pt")
+    (tmp_path / "other.pt").write_bytes(b"not a model")
+    with pytest.raises(ModelFileError, match="is not a semiloop deep model"):
+        DeepSSLClassifier.load(tmp_path / "other.pt")
+
+
+def test_signals_in_two_and_three_dimensions():
+    rng = np.random.default_rng(0)
+    n, length = 80, 24
+    y = np.arange(n) % 2
+    t = np.linspace(0, 1, length)
+    X = np.sin(2 * np.pi * (2 + 4 * y)[:, None] * t) + 0.1 * rng.normal(size=(n, length))
+    partial = np.full(n, -1)
+    partial[:6] = y[:6]
+    flat = DeepSSLClassifier("fixmatch", modality="signal", **FAST).fit(X, partial)
+    assert flat.modality_ == "signal" and flat.backbone_config_["name"] == "cnn1d"
+    channels = DeepSSLClassifier("fixmatch", **FAST).fit(X[:, None, :], partial)
+    assert channels.modality_ == "signal"
+    assert channels.predict(X[:, None, :]).shape == (n,)
+
+
+def test_validation_fraction_keeps_a_checkpoint_and_truth_is_monitored():
+    X, y, _ = blobs(200)
+    partial = np.full(len(y), -1)
+    partial[:40] = y[:40]
+    model = DeepSSLClassifier("freematch", validation_fraction=0.25, eval_every=10,
+                              **FAST).fit(X, partial, unlabeled_truth=y)
+    assert model.best_step_ in {10, 20, 30, 40}
+    assert any(r.validation_accuracy is not None for r in model.history_)
+    assert any(r.pseudo_label_accuracy is not None for r in model.history_)
+
+
+def test_errors_name_the_problem_and_the_fix():
+    X, y, labeled = blobs()
+    partial = np.full(len(y), -1)
+    partial[labeled] = y[labeled]
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(DataError, match="NaN or infinite"):
+        DeepSSLClassifier(**FAST).fit(bad, partial)
+    model = DeepSSLClassifier("fixmatch", **FAST).fit(X, partial)
+    with pytest.raises(DataError, match="rows of shape"):
+        model.predict(X[:, :2])
+    with pytest.raises(ValueError, match="is not known; use one of"):
+        DeepSSLClassifier("fixmach", **FAST).fit(X, partial)
+    only_one = np.full(len(y), -1)
+    only_one[:3] = 0
+    with pytest.raises(DataError):
+        DeepSSLClassifier(**FAST).fit(X, only_one)
+
+
+def test_import_semiloop_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, semiloop; semiloop.SelfTrainingClassifier; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
