@@ -72,16 +72,23 @@ def test_freematch_thresholds_after_known_emas():
 
 
 def test_freematch_fairness_term_and_its_gradient():
+    from semiloop.methods.deep.algorithms.freematch import _strong_statistics
+
     uniform = torch.tensor([0.5, 0.5])
-    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0]], requires_grad=True)
-    loss = fairness_loss(logits.softmax(-1), torch.ones(2), uniform, uniform)
-    mean = logits.softmax(-1).mean(0).detach()  # histogram (1/2, 1/2) leaves it unchanged
-    assert loss.item() == pytest.approx(float(0.5 * mean.log().sum()))
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [3.0, 0.0]], requires_grad=True)
+    mean, histogram = _strong_statistics(logits.softmax(-1), torch.tensor([1.0, 1.0, 0.0]))
+    # the third row is masked out: p_bar is the mean of the first two, h_bar = (1/2, 1/2)
+    assert torch.allclose(mean, logits.softmax(-1)[:2].mean(0))
+    assert histogram.tolist() == [0.5, 0.5]
+    loss = fairness_loss(mean, histogram, uniform, uniform)
+    assert loss.item() == pytest.approx(float(0.5 * mean.detach().log().sum()))
     loss.backward()
-    assert logits.grad.abs().sum() > 0
-    # no row masked in: exactly 0, and still differentiable
-    zero = fairness_loss(logits.softmax(-1), torch.zeros(2), uniform, uniform)
-    assert zero.item() == 0.0 and zero.requires_grad
+    assert logits.grad[:2].abs().sum() > 0 and logits.grad[2].abs().sum() == 0
+    # a class absent from h_bar gets no share: p_bar / h_bar is 0 there
+    lopsided = fairness_loss(torch.tensor([0.7, 0.3]), torch.tensor([1.0, 0.0]),
+                             uniform, uniform)
+    assert lopsided.item() == pytest.approx(0.5 * math.log(1e-12), rel=1e-3)
+    assert _strong_statistics(logits.softmax(-1), torch.zeros(3)) == (None, None)
 
 
 def test_freematch_label_histogram_is_an_ema_of_hard_labels():

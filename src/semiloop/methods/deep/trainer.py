@@ -58,10 +58,17 @@ def _identity(x, generator=None):
 
 
 class _Sampler:
-    """Indices of ``n`` rows in batches, one random permutation after another."""
+    """Batches of row indices, one random permutation after another.
 
-    def __init__(self, n, batch_size, generator):
+    Every process draws the same global batch (the generator is seeded alike
+    on all of them) and keeps its own contiguous share, as
+    ``torch.utils.data.DistributedSampler`` does: the shares of one step are
+    disjoint and together are the batch one process would draw.
+    """
+
+    def __init__(self, n, batch_size, generator, rank=0, world=1):
         self.n, self.batch_size, self.generator = n, batch_size, generator
+        self.rank, self.world = rank, world
         self.order = torch.empty(0, dtype=torch.long)
         self.position = 0
 
@@ -75,7 +82,8 @@ class _Sampler:
             parts.append(take)
             self.position += len(take)
             needed -= len(take)
-        return torch.cat(parts)
+        share = self.batch_size // self.world
+        return torch.cat(parts)[self.rank * share:(self.rank + 1) * share]
 
     def state_dict(self):
         return {"order": self.order.clone(), "position": self.position}
@@ -208,7 +216,7 @@ class Trainer:
         dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.autocast("cuda", dtype=dtype)
 
-    def _shard(self, global_size, world):
+    def _check_divisible(self, global_size, world):
         if global_size % world:
             raise SemiloopError(
                 f"a batch of {global_size} rows cannot be split evenly over {world} processes; "
@@ -239,7 +247,7 @@ class Trainer:
         """
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):  # dropout draws; the caller's RNG is kept
-            torch.manual_seed(self.seed * 1000 + self._world()[0] + 1)
+            torch.manual_seed(self.seed * 1000 + self._world()[0] + 2)
             return self._fit(x_labeled, y_labeled, x_unlabeled, x_validation, y_validation,
                              unlabeled_truth, n_classes, resume)
 
@@ -253,8 +261,8 @@ class Trainer:
             raise SemiloopError(
                 f"{self.algorithm.name} needs unlabeled rows and none were given; mark rows "
                 "without a label with y = -1, or use the supervised algorithm")
-        labeled_size = self._shard(self.batch_size, world)
-        unlabeled_size = self._shard(self.batch_size * self.unlabeled_ratio, world)
+        self._check_divisible(self.batch_size, world)
+        self._check_divisible(self.batch_size * self.unlabeled_ratio, world)
 
         x_labeled = x_labeled.to(device)
         y_labeled = y_labeled.to(device=device, dtype=torch.long)
@@ -276,11 +284,11 @@ class Trainer:
             and not torch.cuda.is_bf16_supported()))
         self.algorithm.setup(n_classes=n_classes, n_unlabeled=len(x_unlabeled), device=device)
 
-        generator = torch.Generator(device="cpu").manual_seed(self.seed * 1000 + rank)
-        view_generator = (generator if device.type == "cpu" else
-                          torch.Generator(device=device).manual_seed(self.seed * 1000 + rank))
-        labeled_sampler = _Sampler(len(x_labeled), labeled_size, generator)
-        unlabeled_sampler = _Sampler(max(len(x_unlabeled), 1), unlabeled_size, generator)
+        generator = torch.Generator(device="cpu").manual_seed(self.seed)  # alike on every rank
+        view_generator = torch.Generator(device=device).manual_seed(self.seed * 1000 + rank + 1)
+        labeled_sampler = _Sampler(len(x_labeled), self.batch_size, generator, rank, world)
+        unlabeled_sampler = _Sampler(max(len(x_unlabeled), 1),
+                                     self.batch_size * self.unlabeled_ratio, generator, rank, world)
         views = {"weak": self.weak, "strong": self.strong}
         shared = has_batch_norm(model)
 
@@ -377,8 +385,7 @@ class Trainer:
         scaler.load_state_dict(state["scaler"])
         self.algorithm.load_state_dict(state["algorithm"])
         generator.set_state(state["generator"].cpu())
-        if view_generator is not generator:
-            view_generator.set_state(state["view_generator"].cpu())
+        view_generator.set_state(state["view_generator"].cpu())
         torch.set_rng_state(state["torch_rng"].cpu())
         if state["cuda_rng"]:
             torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])

@@ -4,51 +4,67 @@ Learning", ICLR 2023)."""
 import torch
 
 from semiloop.methods.deep.algorithms.base import ThresholdedConsistency
-from semiloop.methods.deep.parts.context import all_gather
+from semiloop.methods.deep.parts.context import all_gather, all_reduce_sum, world_size
 from semiloop.methods.deep.parts.masks import SelfAdaptiveMask
 
 __all__ = ["FreeMatch", "fairness_loss"]
 
 
-def fairness_loss(proba_strong, mask, class_means, label_histogram):
+def fairness_loss(mean_proba, histogram, class_means, label_histogram):
     """FreeMatch's self-adaptive fairness term ``L_f`` (Sec. 3.3, Eq. 12).
 
     ``L_f = -H(SumNorm(p~ / h~), SumNorm(p_bar / h_bar))`` with ``H(a, b) =
     -sum_c a(c) log b(c)``: ``p~`` and ``h~`` are the EMAs of the weak view's
     class probabilities and of its hard-label histogram, ``p_bar`` and
     ``h_bar`` the mean probability and the normalised hard-label histogram of
-    the strong view over the masked rows; a class absent from ``h_bar`` gets
-    0 in the second distribution (the authors' code: ``1/0`` replaced by 0).
+    the strong view over the masked rows of the batch; a class absent from
+    ``h_bar`` gets 0 in the second distribution (the authors' code: ``1/0``
+    replaced by 0).
 
     Parameters
     ----------
-    proba_strong : Tensor of shape (n_rows, n_classes), with gradients
-    mask : Tensor of shape (n_rows,)
+    mean_proba : Tensor of shape (n_classes,), with gradients
+        ``p_bar``.
+    histogram : Tensor of shape (n_classes,)
+        ``h_bar``, summing to 1.
     class_means, label_histogram : Tensor of shape (n_classes,)
+        ``p~`` and ``h~``.
 
     Returns
     -------
-    Tensor of shape (); 0 when no row is masked in.
+    Tensor of shape ()
 
     Examples
     --------
-    >>> proba = torch.tensor([[0.8, 0.2], [0.4, 0.6]])  # mean (0.6, 0.4), histogram (1/2, 1/2)
+    >>> mean, histogram = torch.tensor([0.6, 0.4]), torch.tensor([0.5, 0.5])
     >>> uniform = torch.tensor([0.5, 0.5])
-    >>> round(fairness_loss(proba, torch.ones(2), uniform, uniform).item(), 4)  # ln(.24)/2
+    >>> round(fairness_loss(mean, histogram, uniform, uniform).item(), 4)  # ln(.24)/2
     -0.7136
     """
-    selected = mask > 0
-    if not bool(selected.any()):
-        return proba_strong.sum() * 0.0
-    proba_strong = proba_strong[selected]
-    n_classes = proba_strong.shape[1]
-    histogram = torch.bincount(proba_strong.argmax(dim=-1), minlength=n_classes).to(proba_strong)
-    histogram = histogram / histogram.sum()
     model = class_means / label_histogram.clamp_min(1e-12)
     model = model / model.sum()
-    batch = proba_strong.mean(dim=0) / histogram.clamp_min(1e-12) * (histogram > 0)
+    batch = mean_proba / histogram.clamp_min(1e-12) * (histogram > 0)
     batch = batch / batch.sum()
     return (model.detach() * torch.log(batch + 1e-12)).sum()
+
+
+def _strong_statistics(proba_strong, mask):
+    """``p_bar`` (with gradients) and ``h_bar`` over the masked rows of the global batch.
+
+    Under ``torch.distributed`` the sums of the other processes' rows are
+    added as constants, so the value is that of the global batch and each
+    process's gradient flows through its own rows.
+    """
+    selected = (mask > 0).to(proba_strong)
+    local_sum = (proba_strong * selected[:, None]).sum(dim=0)
+    labels = proba_strong.detach().argmax(dim=-1)
+    local_histogram = torch.zeros_like(local_sum).index_add_(0, labels, selected)
+    count = all_reduce_sum(selected.sum())
+    if count.item() == 0:
+        return None, None
+    total = local_sum + (all_reduce_sum(local_sum) - local_sum.detach())
+    histogram = all_reduce_sum(local_histogram)
+    return total / count, histogram / count
 
 
 class FreeMatch(ThresholdedConsistency):
@@ -82,9 +98,13 @@ class FreeMatch(ThresholdedConsistency):
     def extra_loss(self, logits_strong, mask, context):
         if not self.fairness_weight:
             return 0.0
-        return self.fairness_weight * fairness_loss(
-            logits_strong.float().softmax(dim=-1), mask, self.policy.state.class_means,
-            self.histogram.value)
+        mean_proba, histogram = _strong_statistics(logits_strong.float().softmax(dim=-1), mask)
+        if mean_proba is None:  # no row masked in anywhere: no term
+            return 0.0
+        # DDP averages gradients over processes; this term is not a mean over rows, so
+        # scale it back to the global batch's gradient
+        return self.fairness_weight * world_size() * fairness_loss(
+            mean_proba, histogram, self.policy.state.class_means, self.histogram.value)
 
     def thresholds(self):
         return self.policy.thresholds()

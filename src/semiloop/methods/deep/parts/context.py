@@ -6,7 +6,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.modules.batchnorm import _BatchNorm
 
-__all__ = ["Batch", "StepContext", "all_gather", "has_batch_norm"]
+__all__ = ["Batch", "StepContext", "all_gather", "all_reduce_sum", "has_batch_norm", "world_size"]
 
 
 @dataclass
@@ -41,6 +41,22 @@ def has_batch_norm(model):
     return any(isinstance(module, _BatchNorm) for module in model.modules())
 
 
+def world_size():
+    """Processes in the ``torch.distributed`` group (1 when there is none)."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size()
+    return 1
+
+
+def all_reduce_sum(tensor):
+    """The sum of ``tensor`` over every process (a detached copy; itself in one process)."""
+    if world_size() == 1:
+        return tensor.detach()
+    total = tensor.detach().clone()
+    dist.all_reduce(total)
+    return total
+
+
 def all_gather(tensor):
     """``tensor`` from every process, concatenated along dim 0 (itself in one process).
 
@@ -49,9 +65,9 @@ def all_gather(tensor):
     batch and they stay those of the published algorithm. Gradients do not
     flow through it.
     """
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    if world_size() == 1:
         return tensor
-    parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+    parts = [torch.empty_like(tensor) for _ in range(world_size())]
     dist.all_gather(parts, tensor.detach().contiguous())
     return torch.cat(parts)
 
