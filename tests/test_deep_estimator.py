@@ -16,8 +16,8 @@ FAST = {"steps": 40, "batch_size": 4, "unlabeled_ratio": 2}
 def blobs(n=120, seed=0):
     rng = np.random.default_rng(seed)
     y = np.arange(n) % 2
-    X = rng.normal(0, 1, (n, 3)) + np.c_[y * 6.0 - 3, np.zeros((n, 2))] + 50  # far from 0
-    labeled = np.r_[np.flatnonzero(y == 0)[:3], np.flatnonzero(y == 1)[:3]]
+    X = rng.normal(0, 1, (n, 2)) + np.c_[y * 6.0 - 3, np.zeros(n)] + 50  # far from 0
+    labeled = np.r_[np.flatnonzero(y == 0)[:6], np.flatnonzero(y == 1)[:6]]
     return X, y, labeled
 
 
@@ -73,6 +73,23 @@ def test_save_and_load_without_pickle(tmp_path):
         DeepSSLClassifier.load(tmp_path / "other.pt")
 
 
+def test_pickle_and_skops_store_plain_data(tmp_path):
+    import pickle
+
+    from semiloop.persistence import load_model, save_model
+
+    X, y, labeled = blobs()
+    partial = np.full(len(y), -1)
+    partial[labeled] = y[labeled]
+    model = DeepSSLClassifier("fixmatch", **FAST).fit(X, partial)
+    assert not any("torch" in type(v).__module__ for v in model.__getstate__().values())
+    again = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(again.predict_proba(X), model.predict_proba(X))
+    save_model(model, tmp_path / "model.skops")
+    loaded = load_model(tmp_path / "model.skops")
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
 def test_signals_in_two_and_three_dimensions():
     rng = np.random.default_rng(0)
     n, length = 80, 24
@@ -109,7 +126,7 @@ def test_errors_name_the_problem_and_the_fix():
         DeepSSLClassifier(**FAST).fit(bad, partial)
     model = DeepSSLClassifier("fixmatch", **FAST).fit(X, partial)
     with pytest.raises(DataError, match="rows of shape"):
-        model.predict(X[:, :2])
+        model.predict(X[:, :1])
     with pytest.raises(ValueError, match="is not known; use one of"):
         DeepSSLClassifier("fixmach", **FAST).fit(X, partial)
     only_one = np.full(len(y), -1)

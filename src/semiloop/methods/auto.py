@@ -38,6 +38,8 @@ class AutoClassifier(_GuardedSelection):
         a record in ``history_`` that says so.
     cv, validation_size : int, default=5, 200
         The held-out folds of the labeled rows (as in :class:`GuardedClassifier`).
+    split, holdout_share : {'folds', 'holdout'}, float, default='folds', 0.2
+        Folds, or one held-out share of the labeled rows (as in :class:`GuardedClassifier`).
     margin : float, default=2.0
         One-sided level of the guard's test as a normal quantile (2.0: the
         adjusted p-value must be at most 0.023).
@@ -75,11 +77,14 @@ class AutoClassifier(_GuardedSelection):
     }
 
     def __init__(self, supervised=None, *, methods=CANDIDATES, cv=5, validation_size=200,
-                 margin=2.0, n_jobs=None, callbacks=None, random_state=None):
+                 split="folds", holdout_share=0.2, margin=2.0, n_jobs=None, callbacks=None,
+                 random_state=None):
         self.supervised = supervised
         self.methods = methods
         self.cv = cv
         self.validation_size = validation_size
+        self.split = split
+        self.holdout_share = holdout_share
         self.margin = margin
         self.n_jobs = n_jobs
         self.callbacks = callbacks

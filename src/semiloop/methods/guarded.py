@@ -36,14 +36,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import _safe_indexing, check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
-from semiloop._compat import HasMethods, Interval, check_method_params
+from semiloop._compat import HasMethods, Interval, StrOptions, check_method_params
 from semiloop.callbacks import counted, notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopWarning
 from semiloop.guard import (
     NOT_SCORED,
     choose,
-    label_folds,
+    make_splits,
     no_information_rate,
     not_compared,
     score_out_of_fold,
@@ -72,6 +72,8 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         "supervised": [HasMethods(["fit", "predict"]), None],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "validation_size": [Interval(Integral, 1, None, closed="left")],
+        "split": [StrOptions({"folds", "holdout"})],
+        "holdout_share": [Interval(Real, 0, 1, closed="neither")],
         "margin": [Interval(Real, 0, None, closed="left")],
         "n_jobs": [Integral, None],
         "callbacks": [list, tuple, None],
@@ -110,7 +112,8 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         codes, self.classes_ = encode_labels(y)
         check_labels(codes, self.classes_)
         labeled = np.flatnonzero(codes >= 0)
-        folds = label_folds(codes[labeled], cv=self.cv, validation_size=self.validation_size,
+        folds = make_splits(codes[labeled], mode=self.split, cv=self.cv,
+                            validation_size=self.validation_size, share=self.holdout_share,
                             random_state=self.random_state)
         notify(self.callbacks, "on_fit_begin", self)
         self.history_ = []
@@ -307,6 +310,12 @@ class GuardedClassifier(_GuardedSelection):
     validation_size : int, default=200
         Folds are repeated (up to 5 times) until they give this many held-out
         predictions.
+    split : {'folds', 'holdout'}, default='folds'
+        ``'holdout'`` fits the method once, with one stratified share of the
+        labeled rows hidden, instead of once per fold: for methods too costly
+        to refit (deep networks). The test is the same, on fewer rows.
+    holdout_share : float, default=0.2
+        The share of labeled rows hidden with ``split='holdout'``.
     margin : float, default=2.0
         The one-sided level of the guard's exact test, as a normal quantile
         (2.0: p <= 0.023; see :func:`semiloop.guard.choose`). Stricter than
@@ -358,12 +367,15 @@ class GuardedClassifier(_GuardedSelection):
         "method": [HasMethods(["fit", "predict_proba"])],
     }
 
-    def __init__(self, method, supervised=None, *, cv=5, validation_size=200, margin=2.0,
-                 n_jobs=None, callbacks=None, random_state=None):
+    def __init__(self, method, supervised=None, *, cv=5, validation_size=200, split="folds",
+                 holdout_share=0.2, margin=2.0, n_jobs=None, callbacks=None,
+                 random_state=None):
         self.method = method
         self.supervised = supervised
         self.cv = cv
         self.validation_size = validation_size
+        self.split = split
+        self.holdout_share = holdout_share
         self.margin = margin
         self.n_jobs = n_jobs
         self.callbacks = callbacks

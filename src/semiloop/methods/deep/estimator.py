@@ -298,6 +298,26 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------- save, load
 
+    def __getstate__(self):
+        """Plain data only (the network as its configuration and numpy weights).
+
+        So that ``pickle`` and skops (``semiloop.persistence``, what
+        ``semiloop train`` writes) store no torch object and run no code on load.
+        """
+        state = dict(super().__getstate__())
+        model = state.pop("model_", None)
+        if model is not None:
+            state["weights_"] = {name: value.detach().cpu().numpy()
+                                 for name, value in model.state_dict().items()}
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        weights = state.pop("weights_", None)
+        super().__setstate__(state)
+        if weights is not None:
+            self.model_ = _rebuild(self.backbone_config_, weights)
+
     def save(self, path):
         """Write the fitted model to ``path``: weights as tensors, the rest as JSON.
 
@@ -337,7 +357,6 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         """
         import torch
 
-        from semiloop.methods.deep.nets import backbone_from_config
         from semiloop.records import TrainingRecord
 
         try:
@@ -360,10 +379,24 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         if config["modality"] == "table":
             model.feature_mean_ = np.array(config["feature_mean"], dtype=np.float32)
             model.feature_scale_ = np.array(config["feature_scale"], dtype=np.float32)
-        net = backbone_from_config(config["backbone"])
-        net.load_state_dict(content["state_dict"])
-        model.model_ = net.eval()
+        model.model_ = _rebuild(config["backbone"], content["state_dict"])
         model.best_step_ = config["best_step"]
         model.history_ = [TrainingRecord(**record) for record in config["history"]]
         model.n_iter_ = model.steps
         return model
+
+
+def _rebuild(config, weights):
+    """The backbone of ``config`` with ``weights`` (tensors or numpy arrays), in eval mode."""
+    try:
+        import torch
+    except ImportError:
+        from semiloop.errors import SemiloopError
+
+        raise SemiloopError("this model is a deep network and needs PyTorch to predict; install "
+                            "it with pip install torch==2.13.0 'semiloop[deep]'") from None
+    from semiloop.methods.deep.nets import backbone_from_config
+
+    net = backbone_from_config(config)
+    net.load_state_dict({name: torch.as_tensor(value) for name, value in weights.items()})
+    return net.eval()
