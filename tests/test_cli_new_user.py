@@ -278,3 +278,46 @@ def test_classes_with_a_single_label_train_without_a_traceback(tmp_path, model, 
     assert "kept the supervised model without a comparison" in result.stdout
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["kept"] == "supervised" and not metrics["used_unlabeled"]
+
+
+def test_deep_method_trains_behind_the_guard_and_steps_only_for_deep(tmp_path):
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=80), "b": rng.normal(size=80)})
+    frame["y"] = (frame.a > 0).astype(int)
+    frame.loc[16:, "y"] = -1
+    data = tmp_path / "small.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "deep"
+    result = _semiloop("train", str(data), "--label", "y", "--method", "flexmatch",
+                     "--steps", "30", "--device", "cpu", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["validation"] == "one held-out share of the labeled rows"
+    assert [c["candidate"] for c in metrics["candidates"]] == ["supervised", "flexmatch"]
+    assert "--steps 30 --device cpu" in metrics["run"]["command"]
+    assert "one held-out share" in result.stdout
+    refused = _semiloop("train", str(data), "--label", "y", "--method", "graph", "--steps", "30",
+                      "--out", str(tmp_path / "graph"))
+    assert refused.returncode == 2
+    assert "--steps only apply to the deep methods" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_deep_method_without_torch_names_the_extra(tmp_path):
+    frame = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "y": [0, 1, -1, -1]})
+    data = tmp_path / "tiny.csv"
+    frame.to_csv(data, index=False)
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        "import sys\n"
+        "class _NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ModuleNotFoundError(name, name=name)\n"
+        "sys.meta_path.insert(0, _NoTorch())\n")
+    result = _semiloop("train", str(data), "--label", "y", "--method", "fixmatch",
+                     "--out", str(tmp_path / "o"), env={"PYTHONPATH": str(tmp_path)})
+    assert result.returncode == 2
+    assert "pip install torch==2.13.0 'semiloop[deep]'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -23,7 +23,7 @@ import typer
 from semiloop.base_models import BASE_MODELS
 from semiloop.callbacks import ProgressLine
 from semiloop.errors import ModelFileError, SemiloopError, SemiloopWarning
-from semiloop.registry import METHODS
+from semiloop.registry import DEEP_METHODS, METHODS
 
 __all__ = ["app", "main"]
 
@@ -119,6 +119,14 @@ def train(
     sep: Annotated[str | None, typer.Option(metavar="CHAR", help=_SEP_HELP)] = None,
     na_values: Annotated[list[str] | None, typer.Option(
         "--na-values", metavar="TEXT", help=_NA_HELP)] = None,
+    steps: Annotated[int | None, typer.Option(
+        metavar="N", min=1,
+        help=f"Deep methods ({', '.join(DEEP_METHODS)}): training steps (default: "
+             "3000).")] = None,
+    device: Annotated[str | None, typer.Option(
+        metavar="NAME",
+        help="Deep methods: where the network trains: auto (a GPU when there is one), cpu, "
+             "cuda or cuda:N (default: auto).")] = None,
 ):
     """Train a model on a table with some labels, and predict its unlabeled rows.
 
@@ -142,7 +150,8 @@ def train(
         options = {"model": ModelName(model).value, "method": MethodName(method).value,
                    "id_column": id_column, "unlabeled_marker": unlabeled_marker,
                    "nan_policy": "impute" if impute else "error", "random_state": seed,
-                   "encoding": encoding, "sep": sep, "na_values": na_values or None}
+                   "encoding": encoding, "sep": sep, "na_values": na_values or None,
+                   "method_options": _method_options(MethodName(method).value, steps, device)}
         stage.doing = (f"training --method {options['method']} --model {options['model']} "
                        f"on {str(data)!r}")
         with _quiet_deprecations(), _training_progress(console) as progress:
@@ -369,6 +378,17 @@ def _check_writable(out):
         )
 
 
+def _method_options(method, steps, device):
+    """The deep methods' training options; refused for the other methods."""
+    given = {name: value for name, value in (("steps", steps), ("device", device))
+             if value is not None}
+    if given and method not in DEEP_METHODS:
+        flags = " and ".join(f"--{name}" for name in given)
+        raise SemiloopError(f"{flags} only apply to the deep methods ({', '.join(DEEP_METHODS)})"
+                            f"; drop {flags}, or pass --method fixmatch (or another of them)")
+    return given or None
+
+
 def _command_line(data, label, out, options):
     """The ``semiloop train`` command that repeats a run, every option spelled out."""
     words = ["semiloop", "train", str(data), "--label", label, "--out", str(out),
@@ -382,6 +402,8 @@ def _command_line(data, label, out, options):
         words += ["--na-values", value]
     if options["nan_policy"] == "impute":
         words.append("--impute")
+    for name, value in (options.get("method_options") or {}).items():
+        words += [f"--{name}", str(value)]
     return shlex.join(words)
 
 
@@ -566,7 +588,9 @@ def _plain_progress(console, description):
 
 
 def _print_train_summary(console, metrics, out, n_predictions):
-    table = _table("held-out labeled rows (cross-validated): every model compared",
+    how = ("one held-out share" if metrics["validation"].startswith("one held-out")
+           else "cross-validated")
+    table = _table(f"held-out labeled rows ({how}): every model compared",
                    ["candidate", "accuracy", "log-loss", "p-value", ""])
     for record in metrics["candidates"]:
         table.add_row(_text(record["candidate"]), _number(record["accuracy"]),

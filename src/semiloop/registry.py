@@ -7,8 +7,10 @@ Each entry names a factory by import path, so this module imports no method
 
 Examples
 --------
->>> list(METHODS)
+>>> list(METHODS)[:4]
 ['auto', 'self-training', 'graph', 's3vm']
+>>> [name for name, info in METHODS.items() if info.family == "deep"][:3]
+['fixmatch', 'flexmatch', 'freematch']
 >>> METHODS["graph"].candidate
 True
 >>> make_method("graph", "logreg").__class__.__name__
@@ -20,7 +22,8 @@ from importlib import import_module
 
 from semiloop.errors import SemiloopError
 
-__all__ = ["CANDIDATES", "METHODS", "MethodInfo", "make_candidate", "make_method"]
+__all__ = ["CANDIDATES", "DEEP_METHODS", "METHODS", "MethodInfo", "make_candidate",
+           "make_method"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class MethodInfo:
         the method is not one of ``auto``'s candidates.
     max_classes : int or None
         ``auto`` leaves the method out above this many classes (None: no limit).
+    family : {'classic', 'deep'}
+        ``'deep'`` methods train a neural network (PyTorch, the ``deep`` extra).
+    factory_options : tuple of (name, value) pairs
+        Passed to the factory (the deep methods share one factory and name
+        their algorithm here).
     """
 
     name: str
@@ -48,6 +56,8 @@ class MethodInfo:
     factory: str
     candidate_factory: str | None = None
     max_classes: int | None = None
+    family: str = "classic"
+    factory_options: tuple = ()
 
     @property
     def candidate(self):
@@ -57,7 +67,7 @@ class MethodInfo:
 _RECOMMENDED = "semiloop.methods.recommended"
 
 METHODS = {
-    info.name: info for info in (
+    **{info.name: info for info in (
         MethodInfo("auto", "scores self-training, the graph method and the S3VM beside the "
                    "supervised model on the same held-out labeled rows and keeps the best "
                    "one that clearly wins", f"{_RECOMMENDED}:auto"),
@@ -72,8 +82,31 @@ METHODS = {
         MethodInfo("s3vm", "semi-supervised SVM (QN-S3VM, rbf kernel approximation), kept "
                    "only where it beats the base classifier", f"{_RECOMMENDED}:s3vm",
                    f"{_RECOMMENDED}:s3vm_model", max_classes=10),
-    )
+    )},
+    **{name: MethodInfo(name, summary + "; a deep network, kept only where it beats the base "
+                        "classifier on held-out labeled rows", f"{_RECOMMENDED}:deep",
+                        family="deep", factory_options=(("algorithm", name),))
+       for name, summary in (
+           ("fixmatch", "FixMatch (Sohn et al. 2020): confident weak-view pseudo-labels train "
+                        "the strong view"),
+           ("flexmatch", "FlexMatch (Zhang et al. 2021): FixMatch with class-wise curriculum "
+                         "thresholds"),
+           ("freematch", "FreeMatch (Wang et al. 2023): self-adaptive thresholds and a "
+                         "fairness term"),
+           ("softmatch", "SoftMatch (Chen et al. 2023): uniform alignment and Gaussian "
+                         "weights"),
+           ("mixmatch", "MixMatch (Berthelot et al. 2019): sharpened guesses and MixUp"),
+           ("remixmatch", "ReMixMatch (Berthelot et al. 2020): distribution alignment and "
+                          "augmentation anchoring"),
+           ("meanteacher", "Mean Teacher (Tarvainen & Valpola 2017): an EMA teacher's "
+                           "consistency"),
+           ("pimodel", "Pi-model (Laine & Aila 2017): two noisy views must agree"),
+           ("pseudolabel", "Pseudo-Label (Lee 2013): the network's own hard predictions"),
+       )},
 }
+
+#: The deep methods' names, in the order of :data:`METHODS`.
+DEEP_METHODS = tuple(name for name, info in METHODS.items() if info.family == "deep")
 
 CANDIDATES = tuple(name for name, info in METHODS.items() if info.candidate)
 
@@ -120,7 +153,7 @@ def make_method(name, model="logreg", *, random_state=0, **options):
     """
     info = _info(name)
     return _load(info.factory)(_base(model, random_state), random_state=random_state,
-                               **options)
+                               **dict(info.factory_options), **options)
 
 
 def make_candidate(name, model="logreg", *, random_state=0):

@@ -91,7 +91,7 @@ def build_pipeline(model="logreg", *, method=DEFAULT_METHOD, nan_policy="error",
 
 def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column=None,
                 unlabeled_marker=None, nan_policy="error", random_state=0, callbacks=None,
-                encoding=None, sep=None, na_values=None):
+                encoding=None, sep=None, na_values=None, method_options=None):
     """Fit one of semiloop's methods on a table.
 
     Parameters
@@ -108,6 +108,8 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
         Told of every history record while training (:mod:`semiloop.callbacks`).
     encoding, sep, na_values : default=None
         How to read a CSV or TSV file (see :func:`semiloop.data.read_table`).
+    method_options : dict, default=None
+        Options of the method's factory (the deep methods' ``steps`` and ``device``).
 
     Returns
     -------
@@ -121,7 +123,8 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
     if dataset.n_unlabeled == 0:
         raise _no_unlabeled_rows(dataset, label)
     pipeline = build_pipeline(model, method=method, nan_policy=nan_policy,
-                              random_state=random_state, callbacks=callbacks)
+                              random_state=random_state, callbacks=callbacks,
+                              **(method_options or {}))
     y = dataset.labels(dataset.y)
     started = time.perf_counter()
     with _openmp_threads(model, len(y)), warnings.catch_warnings():
@@ -137,7 +140,8 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
     predictions = prediction_frame(pipeline, frame, dataset.ids[unlabeled])
     metrics = {"run": _run_record(data, label, model=model, method=method,
                                   id_column=id_column, unlabeled_marker=unlabeled_marker,
-                                  nan_policy=nan_policy, random_state=random_state, **read),
+                                  nan_policy=nan_policy, random_state=random_state,
+                                  **(method_options or {}), **read),
                **_metrics(estimator, dataset, model, method, seconds)}
     return TrainResult(TableModel(pipeline, label, id_column), predictions, metrics)
 
@@ -203,7 +207,8 @@ def prediction_only(model):
         seen.add(id(estimator))
         for name in TRAINING_ROW_ATTRIBUTES:
             estimator.__dict__.pop(name, None)
-        pending.extend(step for _, step in getattr(estimator, "steps", []))
+        if isinstance(estimator, Pipeline):
+            pending.extend(step for _, step in estimator.steps)
         pending.extend(value for name, value in vars(estimator).items()
                        if name.endswith("_") and hasattr(value, "predict"))
     return model
@@ -264,7 +269,9 @@ def _metrics(estimator, dataset, model, method, seconds):
         "classes": [str(c) for c in dataset.classes],
         "labeled_per_class": {str(c): int(n) for c, n in zip(dataset.classes, counts,
                                                              strict=True)},
-        "validation": "cross-validation on the labeled rows only",
+        "validation": ("one held-out share of the labeled rows"
+                       if getattr(estimator, "split", "folds") == "holdout"
+                       else "cross-validation on the labeled rows only"),
         "supervised_validation_accuracy": estimator.supervised_score_.accuracy,
         "semiloop_validation_accuracy": estimator.validation_score_.accuracy,
         "used_unlabeled": bool(estimator.used_unlabeled_),

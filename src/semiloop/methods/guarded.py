@@ -33,6 +33,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing, check_consistent_length
 from sklearn.utils.validation import check_is_fitted
 
@@ -61,7 +62,7 @@ SUPERVISED = "supervised"
 
 def candidate_name(estimator):
     """A readable name for a method: its class, or its last pipeline step's class."""
-    steps = getattr(estimator, "steps", None)
+    steps = estimator.steps if isinstance(estimator, Pipeline) else None
     return type(steps[-1][1] if steps else estimator).__name__
 
 

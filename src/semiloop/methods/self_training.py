@@ -15,6 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_consistent_length
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -396,7 +397,7 @@ default="fixed"
         )
 
     def _check_scores(self, estimator):
-        steps = getattr(estimator, "steps", None)
+        steps = estimator.steps if isinstance(estimator, Pipeline) else None
         name = (f"{type(steps[-1][1]).__name__} (last step of the pipeline)" if steps
                 else type(estimator).__name__)
         if hasattr(estimator, "predict_proba"):

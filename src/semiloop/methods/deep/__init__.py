@@ -13,16 +13,17 @@ says so.
 """
 
 from importlib import import_module
-from importlib.util import find_spec
 
 from semiloop.errors import SemiloopError
 
-if find_spec("torch") is None:
+try:
+    import torch  # noqa: F401
+except ImportError:
     raise SemiloopError(
         "deep semi-supervised learning needs PyTorch, which is not installed; install it "
         "with pip install torch==2.13.0 'semiloop[deep]' (torch first, so that pip keeps "
         "the CPU build)"
-    )
+    ) from None
 
 _EXPORTS = {
     "ALGORITHMS": "semiloop.methods.deep.algorithms",

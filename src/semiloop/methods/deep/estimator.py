@@ -152,6 +152,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         return infer_modality(X)
 
     def _array(self, X, *, reset):
+        if hasattr(X, "toarray"):  # a sparse matrix (one-hot columns): networks take dense rows
+            X = X.toarray()
         X = np.asarray(X, dtype=np.float32)
         if X.ndim < 2:
             raise DataError(f"X has shape {X.shape}; pass one row per sample: (n, features) "
@@ -210,7 +212,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         y = prepare_target(self, y)
         codes, self.classes_ = encode_labels(y)
         check_labels(codes, self.classes_)
-        self.modality_ = self._modality(np.asarray(X))
+        self.modality_ = self._modality(X.toarray() if hasattr(X, "toarray") else np.asarray(X))
         X = self._array(X, reset=True)
         if len(X) != len(codes):
             raise DataError(f"X has {len(X)} rows but y has {len(codes)}; pass one label "
