@@ -75,11 +75,44 @@ def choose_labeled(y, seed, per_class=10):
     return np.sort(np.concatenate(picks))
 
 
+def views(recipe):
+    """``(weak, strong)``: the protocol's recipe, or one that follows MNIST-1D's nuisances.
+
+    ``protocol``: Suite 2's views (``signal_views(scale=1)``). ``invariances``:
+    the protocol's weak view; a strong view made of the transformations
+    MNIST-1D's generator applies to its templates (Greydanus 2020,
+    ``mnist1d/transform.py``), at about their sizes in the final 40 samples:
+    a circular shift of up to 10 samples, a time stretch of 0.85-1.2 (the
+    padding of 36-60 samples), amplitude 0.8-1.2, a linear trend of up to
+    0.19 at the ends (shear 0.75), correlated noise of std 0.1 (Gaussian
+    filter of width 2 on noise of 0.25), then the protocol's 8-sample mask
+    and N(0, 0.05²) noise.
+    """
+    from semiloop.methods.deep.augment import (
+        Compose,
+        GaussianNoise,
+        RandomScaling,
+        RandomShift,
+        RandomTrend,
+        SmoothNoise,
+        TimeMask,
+        TimeStretch,
+        signal_views,
+    )
+
+    weak, strong = signal_views(scale=1.0)
+    if recipe == "protocol":
+        return weak, strong
+    strong = Compose([RandomShift(10, mode="circular"), TimeStretch(0.85, 1.2),
+                      RandomScaling(0.8, 1.2), RandomTrend(0.19), SmoothNoise(0.1, 1.1),
+                      TimeMask(0.2), GaussianNoise(0.05)])
+    return weak, strong
+
+
 def run_one(algorithm, seed, args, data):
     import torch
 
     from semiloop.methods.deep.algorithms import make_algorithm
-    from semiloop.methods.deep.augment.signals import signal_views
     from semiloop.methods.deep.nets import CNN1d
     from semiloop.methods.deep.trainer import Trainer
 
@@ -92,11 +125,11 @@ def run_one(algorithm, seed, args, data):
     options = json.loads(args.options).get(algorithm, {}) if args.options else {}
     torch.manual_seed(seed)
     net = CNN1d(10)
-    weak, strong = signal_views(scale=1.0)
+    weak, strong = views(args.views)
     trainer = Trainer(
         net, make_algorithm(name, **options), steps=args.steps, batch_size=64,
         unlabeled_ratio=7, weak=weak, strong=strong, optimizer=args.optimizer,
-        learning_rate=args.lr, ema_decay=0.999, ema_warmup=not args.no_ema_warmup,
+        learning_rate=args.lr, ema_decay=args.ema, ema_warmup=not args.no_ema_warmup,
         log_every=max(args.steps // 10, 1), device="cpu", seed=seed)
     t = torch.from_numpy
     cpu_start, wall_start = time.process_time(), time.perf_counter()
@@ -110,7 +143,8 @@ def run_one(algorithm, seed, args, data):
 
     last = result.history[-1]
     return {"kind": "run", "algorithm": algorithm, "seed": seed, "steps": args.steps,
-            "options": options, "accuracy_ema": accuracy(result.ema_model),
+            "options": options, "views": args.views, "ema_decay": args.ema,
+            "ema_warmup": not args.no_ema_warmup, "accuracy_ema": accuracy(result.ema_model),
             "accuracy_raw": accuracy(result.model), "seconds_per_step": wall / args.steps,
             "cpu_seconds_per_step": cpu / args.steps, "train_wall_s": wall,
             "mask_rate_last": last.mask_rate,
@@ -143,6 +177,9 @@ def main(argv=None):
                         help="plain EMA from the initial weights (USB's)")
     parser.add_argument("--options", default="",
                         help='JSON {"algorithm": {option: value}} passed to make_algorithm')
+    parser.add_argument("--views", choices=["protocol", "invariances"], default="protocol",
+                        help="augmentation recipe (see views())")
+    parser.add_argument("--ema", type=float, default=0.999)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tag", default="dev")
     parser.add_argument("--out", default=str(HERE / "results"))

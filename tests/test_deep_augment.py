@@ -521,3 +521,24 @@ def test_default_views_errors():
         default_views("image", images() * 255)
     identity = Identity()(images())
     assert torch.equal(identity, images())
+
+
+def test_time_stretch_trend_and_smooth_noise_math():
+    from semiloop.methods.deep.augment import RandomTrend, SmoothNoise, TimeStretch
+
+    ramp = torch.arange(9.0).repeat(3, 1)
+    # factor 1 leaves the signal as it is; factor 0.5 reads twice as far from the centre
+    assert torch.allclose(TimeStretch(1.0, 1.0)(ramp), ramp)
+    squeezed = TimeStretch(0.5, 0.5)(ramp)
+    assert squeezed[0].tolist() == [0.0, 0.0, 0.0, 2.0, 4.0, 6.0, 8.0, 0.0, 0.0]
+    g = torch.Generator().manual_seed(0)
+    stretched = TimeStretch(0.8, 1.25)(ramp[:, None, :].repeat(1, 2, 1), g)
+    assert torch.equal(stretched[:, 0], stretched[:, 1])  # channels share the draw
+    trend = RandomTrend(0.3)(torch.zeros(500, 11), g)
+    slopes = (trend[:, -1] - trend[:, 0]) / 2
+    assert slopes.abs().max() <= 0.3 + 1e-6 and slopes.std() > 0.1
+    assert torch.allclose(trend.diff(dim=1), trend.diff(dim=1)[:, :1].expand(-1, 10), atol=1e-6)
+    noise = SmoothNoise(0.2, 2.0)(torch.zeros(4000, 30), g)
+    assert abs(float(noise.std()) - 0.2) < 0.01
+    lag1 = float((noise[:, 1:] * noise[:, :-1]).mean() / noise.var())
+    assert lag1 == pytest.approx(float(torch.exp(torch.tensor(-1 / 16))), abs=0.03)

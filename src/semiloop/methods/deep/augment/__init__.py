@@ -9,7 +9,8 @@ same seed gives the same output) and never loops over samples in Python.
 modality   augmentations                                   views
 =========  ==============================================  =====================
 signal     RandomShift, RandomScaling, GaussianNoise,      :func:`signal_views`
-           TimeMask, TimeWarp
+           TimeMask, TimeWarp, TimeStretch, RandomTrend,
+           SmoothNoise
 table      FeatureNoise, MarginalCorruption                :func:`table_views`
 text       EmbeddingNoise, EmbeddingDropout                :func:`text_views`
 image      RandomHorizontalFlip, RandomCropWithPadding,    :func:`image_views`
@@ -43,7 +44,10 @@ from semiloop.methods.deep.augment.signals import (
     GaussianNoise,
     RandomScaling,
     RandomShift,
+    RandomTrend,
+    SmoothNoise,
     TimeMask,
+    TimeStretch,
     TimeWarp,
     signal_views,
 )
@@ -67,7 +71,10 @@ __all__ = [
     "RandomHorizontalFlip",
     "RandomScaling",
     "RandomShift",
+    "RandomTrend",
+    "SmoothNoise",
     "TimeMask",
+    "TimeStretch",
     "TimeWarp",
     "cutmix",
     "default_views",

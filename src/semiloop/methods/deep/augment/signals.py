@@ -30,8 +30,8 @@ from semiloop.methods.deep.augment._base import (
     _uniform,
 )
 
-__all__ = ["GaussianNoise", "RandomScaling", "RandomShift", "TimeMask", "TimeWarp",
-           "signal_views"]
+__all__ = ["GaussianNoise", "RandomScaling", "RandomShift", "RandomTrend", "SmoothNoise",
+           "TimeMask", "TimeStretch", "TimeWarp", "signal_views"]
 
 _SHAPES = "(n, length) or (n, channels, length)"
 
@@ -222,6 +222,109 @@ class TimeWarp:
             left, weight = left[:, None, :].expand_as(x), weight[:, None, :]
         return (torch.gather(x, -1, left) * (1 - weight)
                 + torch.gather(x, -1, left + 1) * weight)
+
+
+@dataclass
+class TimeStretch:
+    """Stretch or squeeze each signal in time about its centre by its own factor.
+
+    Output sample ``i`` reads the input at ``c + (i - c) / s`` (linear
+    interpolation), with ``c`` the centre and ``s ~ U(low, high)``: ``s > 1``
+    stretches (the middle fills more of the window), ``s < 1`` squeezes; reads
+    outside the signal give ``fill``. MNIST-1D's generator scales its digits
+    in time the same way (Greydanus 2020, "scale_coeff").
+
+    Parameters
+    ----------
+    low, high : float
+        Range of the factor, ``0 < low <= high``.
+    fill : float, default=0.0
+
+    Examples
+    --------
+    >>> ramp = torch.arange(5.0)[None]
+    >>> TimeStretch(2.0, 2.0)(ramp).tolist()  # read at 2 + (i - 2) / 2
+    [[1.0, 1.5, 2.0, 2.5, 3.0]]
+    """
+
+    low: float
+    high: float
+    _: KW_ONLY
+    fill: float = 0.0
+
+    def __call__(self, x, generator=None):
+        x = _signal(x, "TimeStretch")
+        _check_range("low", self.low, 0.0, None, low_open=True)
+        _check_range("high", self.high, self.low, None)
+        n, length = x.shape[0], x.shape[-1]
+        factor = self.low + (self.high - self.low) * _uniform((n, 1), generator, x.device)
+        centre = (length - 1) / 2
+        position = centre + (torch.arange(length, device=x.device) - centre) / factor
+        inside = (position >= 0) & (position <= length - 1)
+        left = position.floor().long().clamp(0, max(length - 2, 0))
+        weight = (position - left).clamp(0.0, 1.0).to(x.dtype)
+        right = (left + 1).clamp(max=length - 1)
+        if x.ndim == 3:
+            left, right = left[:, None, :].expand_as(x), right[:, None, :].expand_as(x)
+            weight, inside = weight[:, None, :], inside[:, None, :]
+        out = torch.gather(x, -1, left) * (1 - weight) + torch.gather(x, -1, right) * weight
+        return out.masked_fill(~inside, self.fill)
+
+
+@dataclass
+class RandomTrend:
+    """Add a straight line ``slope * u`` to each signal, ``u`` from -1 to 1 along the length.
+
+    ``slope ~ U(-max_slope, max_slope)`` per signal: baseline drift, or the
+    shear of MNIST-1D's generator (Greydanus 2020, "shear_scale").
+
+    Examples
+    --------
+    >>> y = RandomTrend(0.5)(torch.zeros(3, 5), torch.Generator().manual_seed(0))
+    >>> bool(torch.allclose(y.diff(dim=1).std(dim=1), torch.zeros(3), atol=1e-6))
+    True
+    """
+
+    max_slope: float
+
+    def __call__(self, x, generator=None):
+        x = _signal(x, "RandomTrend")
+        _check_range("max_slope", self.max_slope, 0.0, None)
+        slope = self.max_slope * (2 * _uniform((x.shape[0], 1), generator, x.device) - 1)
+        line = slope * torch.linspace(-1.0, 1.0, x.shape[-1], device=x.device)
+        return x + (line if x.ndim == 2 else line[:, None, :]).to(x.dtype)
+
+
+@dataclass
+class SmoothNoise:
+    """Add correlated noise: white noise smoothed by a Gaussian kernel, with std ``std``.
+
+    The kernel's standard deviation is ``width`` samples; the smoothed noise
+    is rescaled so that each sample's standard deviation is ``std``
+    (MNIST-1D's generator adds such noise, "corr_noise_scale").
+
+    Examples
+    --------
+    >>> y = SmoothNoise(0.1, 2.0)(torch.zeros(2000, 40), torch.Generator().manual_seed(0))
+    >>> round(float(y.std()), 2), float(y.diff(dim=1).std()) < 0.1
+    (0.1, True)
+    """
+
+    std: float
+    width: float = 2.0
+
+    def __call__(self, x, generator=None):
+        x = _signal(x, "SmoothNoise")
+        _check_range("std", self.std, 0.0, None)
+        _check_range("width", self.width, 0.0, None, low_open=True)
+        radius = max(int(3 * self.width), 1)
+        offsets = torch.arange(-radius, radius + 1, device=x.device, dtype=torch.float32)
+        kernel = torch.exp(-0.5 * (offsets / self.width) ** 2)
+        kernel = kernel / kernel.norm()  # unit norm: white noise keeps unit variance
+        flat = x.reshape(-1, 1, x.shape[-1])
+        noise = _normal((flat.shape[0], 1, x.shape[-1] + 2 * radius), generator, x.device)
+        smooth = F.conv1d(noise, kernel.view(1, 1, -1)).reshape(x.shape)
+        return x + self.std * smooth.to(x.dtype)
 
 
 def signal_views(X=None, *, scale=None):
