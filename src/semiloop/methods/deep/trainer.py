@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.distributed as dist
+from torch.profiler import record_function
 
 from semiloop.callbacks import notify
 from semiloop.errors import SemiloopError
@@ -304,27 +305,31 @@ class Trainer:
         ema.train()
         tick = time.perf_counter()
         for step in range(start, self.steps):
-            index = labeled_sampler.next().to(device)
-            batch = Batch(self.weak(x_labeled[index], view_generator), y_labeled[index])
-            if needs_unlabeled:
-                unlabeled_index = unlabeled_sampler.next().to(device)
-                rows = x_unlabeled[unlabeled_index]
-                batch.views = [views[name](rows, view_generator)
-                               for name in self.algorithm.views]
-                batch.unlabeled_index = unlabeled_index
-                batch.unlabeled_truth = None if truth is None else truth[unlabeled_index]
+            with record_function("semiloop.sample_and_augment"):
+                index = labeled_sampler.next().to(device)
+                batch = Batch(self.weak(x_labeled[index], view_generator), y_labeled[index])
+                if needs_unlabeled:
+                    unlabeled_index = unlabeled_sampler.next().to(device)
+                    rows = x_unlabeled[unlabeled_index]
+                    batch.views = [views[name](rows, view_generator)
+                                   for name in self.algorithm.views]
+                    batch.unlabeled_index = unlabeled_index
+                    batch.unlabeled_truth = None if truth is None else truth[unlabeled_index]
             context = StepContext(
                 student, ema.module, step, self.steps, n_classes,
                 self.algorithm.weight_at(step, self.steps), prior, view_generator, shared)
-            with self._autocast():
+            with record_function("semiloop.loss"), self._autocast():
                 loss = self.algorithm.loss(batch, context)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss.total).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-            ema.update_parameters(model)
-            totals.add(loss, context.unlabeled_weight, batch.unlabeled_truth)
+            with record_function("semiloop.backward"):
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(loss.total).backward()
+            with record_function("semiloop.optimizer_and_ema"):
+                scaler.step(optimizer)
+                scaler.update()
+                scheduler.step()
+                ema.update_parameters(model)
+            with record_function("semiloop.bookkeeping"):
+                totals.add(loss, context.unlabeled_weight, batch.unlabeled_truth)
 
             done = step + 1
             validation = None
