@@ -29,6 +29,8 @@ Protocol and data follow `the project's `shared/BENCHMARK.md``, "Suite 1" (see
   part alone: separates what the solver costs from what the unlabeled rows add);
 - ``semiloop_s3vm_guarded``: ``semiloop train --method s3vm``: the S3VM inside
   ``GuardedClassifier``, the base as fallback;
+- ``semiloop_deep``: ``semiloop train --method freematch`` (or the algorithm and steps in
+  ``SEMILOOP_BENCH_DEEP``): a deep network behind the guard, the base as fallback;
 - ``full``: the base fitted on all training labels (the ceiling).
 
 Recorded per fit: test accuracy, test macro-F1, accuracy on the unlabeled training
@@ -97,6 +99,22 @@ def make_registered(name, base):
     return make_method(name, base, random_state=0)
 
 
+DEEP_ENV = "SEMILOOP_BENCH_DEEP"
+
+
+def make_semiloop_deep(base):
+    """``semiloop train --method ALGORITHM --steps N`` (the guard on one held-out share).
+
+    ``SEMILOOP_BENCH_DEEP`` holds ``{"algorithm": ..., "steps": ...}`` as JSON (default
+    FreeMatch, 3000 steps, the command line's defaults), on the CPU.
+    """
+    from semiloop.registry import make_method
+
+    options = {"algorithm": "freematch", "steps": 3000,
+               **json.loads(os.environ.get(DEEP_ENV) or "{}")}
+    return make_method(options.pop("algorithm"), base, random_state=0, device="cpu", **options)
+
+
 def make_semiloop_spreading():
     """semiloop's recommended label spreading alone, on standardised features."""
     from semiloop.registry import make_candidate
@@ -128,6 +146,7 @@ METHODS = (
     "semiloop_s3vm",
     "semiloop_s3vm_weight0",
     "semiloop_s3vm_guarded",
+    "semiloop_deep",
     "sklearn_self_training",
     "sklearn_label_spreading",
     "full",
@@ -136,7 +155,8 @@ DEFAULT_METHODS = ("supervised", "semiloop", "sklearn_self_training", "sklearn_l
                    "full")
 BASE_FREE = frozenset({"sklearn_label_spreading", "semiloop_label_spreading", "semiloop_s3vm",
                        "semiloop_s3vm_weight0"})
-GUARDED = ("semiloop", "semiloop_auto", "semiloop_graph", "semiloop_s3vm_guarded")
+GUARDED = ("semiloop", "semiloop_auto", "semiloop_graph", "semiloop_s3vm_guarded",
+           "semiloop_deep")
 SEED = 0
 REPO = Path(__file__).resolve().parent.parent
 
@@ -159,6 +179,8 @@ def _estimator(method, base):
         return make_semiloop_s3vm(unlabeled_weight=0.0), "semi"
     if method == "semiloop_s3vm_guarded":
         return make_registered("s3vm", clone(base)), "semi"
+    if method == "semiloop_deep":
+        return make_semiloop_deep(clone(base)), "semi"
     if method == "sklearn_self_training":
         return SelfTrainingClassifier(clone(base), threshold=0.75), "semi"
     if method == "sklearn_label_spreading":
