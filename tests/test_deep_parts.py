@@ -126,11 +126,14 @@ def test_uniform_alignment_output():
 def test_labeled_alignment_over_a_window_of_batches():
     align = DistributionAlignment(2, target="labeled", window=2)
     prior = torch.tensor([0.25, 0.75])
-    align(torch.tensor([[1.0, 0.0]]), prior)
+    # the first batch is aligned with the uniform window, then enters it
+    first = align(torch.tensor([[1.0, 0.0], [0.5, 0.5]]), prior)
+    assert torch.allclose(first[1], prior)  # (0.5, 0.5) * prior / (0.5, 0.5)
     align(torch.tensor([[0.0, 1.0]]), prior)
     out = align(torch.tensor([[0.6, 0.4]]), prior)
-    # the window holds the last two batch means: (0, 1) and (0.6, 0.4) -> mean (0.3, 0.7)
-    expected = torch.tensor([0.6 * 0.25 / 0.3, 0.4 * 0.75 / 0.7])
+    # the window holds the last two batch means before this one: (0.75, 0.25) and (0, 1)
+    mean = torch.tensor([0.375, 0.625])
+    expected = torch.tensor([0.6, 0.4]) * prior / mean
     assert torch.allclose(out[0], expected / expected.sum())
 
 
@@ -174,3 +177,28 @@ def test_rampups_and_cosine_decay():
     assert cosine_decay(0, 1000) == 1.0
     assert cosine_decay(500, 1000) == pytest.approx(math.cos(7 * math.pi / 32))
     assert cosine_decay(1000, 1000) == pytest.approx(math.cos(7 * math.pi / 16))
+
+
+def test_softmatch_weights_use_the_aligned_prediction_and_labels_the_raw_one():
+    from types import SimpleNamespace
+
+    from semiloop.methods.deep.algorithms.softmatch import SoftMatch
+    from semiloop.methods.deep.parts.context import Batch
+
+    weak = torch.tensor([[0.9, 0.1]] * 3 + [[0.55, 0.45]]).log()
+    strong = torch.zeros(4, 2, requires_grad=True)
+    labeled = torch.zeros(1, 2, requires_grad=True)
+    context = SimpleNamespace(unlabeled_weight=1.0,
+                              forward=lambda inputs, grad: [labeled, weak, strong])
+    algorithm = SoftMatch(momentum=0.0)
+    algorithm.setup(n_classes=2, n_unlabeled=4, device="cpu")
+    batch = Batch(torch.zeros(1, 2), torch.zeros(1, dtype=torch.long),
+                  [torch.zeros(4, 2), torch.zeros(4, 2)])
+    loss = algorithm.loss(batch, context)
+    # aligned to uniform, the last row would favour class 1 (0.55/0.8125 < 0.45/0.1875);
+    # its pseudo-label stays the raw argmax, class 0
+    assert loss.pseudo_labels.tolist() == [0, 0, 0, 0]
+    aligned = algorithm.alignment._mean()
+    assert torch.allclose(aligned, torch.tensor([0.8125, 0.1875]))
+    # aligned confidences: 0.675 for the first three rows, 0.78 for the last; mean 0.70
+    assert (loss.mask[:3] < 1.0).all() and loss.mask[3] == 1.0

@@ -528,9 +528,8 @@ def freematch_step(proba, state, *, momentum=0.999):
     """One training step of FreeMatch: update with the batch, then its mask.
 
     The thresholds at step ``t`` include batch ``t``, as in the paper and the
-    authors' code (USB ``FreeMatchThresholingHook``), which however starts
-    from ``tau_0 = 1`` where the paper (and this function) starts from
-    ``1/C``.
+    authors' code (USB ``FreeMatchThresholingHook``; TorchSSL), which start,
+    as this function does, from ``tau_0 = 1/C``.
 
     Returns
     -------

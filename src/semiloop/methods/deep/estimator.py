@@ -45,12 +45,18 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
     steps : int, default=3000
     batch_size : int, default=64
         Labeled rows per step.
-    unlabeled_ratio : int, default=7
-        ``mu``, unlabeled rows per labeled row in a step.
+    unlabeled_ratio : int, default=None
+        ``mu``, unlabeled rows per labeled row in a step; None: the
+        algorithm's own (7 for the FixMatch family, 1 for the others).
     optimizer : {'sgd', 'adamw'}, default='sgd'
     learning_rate : float, default=0.03
     weight_decay : float, default=5e-4
     ema_decay : float, default=0.999
+    ema_warmup : bool, default=True
+        Mean Teacher's ``min(ema_decay, 1 - 1/(t + 1))``: the average does not
+        carry the random initial weights (FixMatch's and USB's EMA starts from
+        them with a constant decay, ``ema_warmup=False``; at 3,000 steps they
+        still weigh e^-3 = 5%).
     validation_fraction : float, default=0.0
         Share of the labeled rows held out to choose the best EMA checkpoint
         (every ``eval_every`` steps); 0 keeps the last step's weights and
@@ -105,11 +111,12 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         "modality": [StrOptions({"auto", "table", "signal", "image", "text"})],
         "steps": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "unlabeled_ratio": [Interval(Integral, 0, None, closed="left")],
+        "unlabeled_ratio": [Interval(Integral, 0, None, closed="left"), None],
         "optimizer": [StrOptions({"sgd", "adamw"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "ema_decay": [Interval(Real, 0, 1, closed="both")],
+        "ema_warmup": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "eval_every": [Interval(Integral, 1, None, closed="left")],
         "device": [str],
@@ -120,8 +127,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, algorithm="freematch", *, algorithm_options=None, backbone="auto",
                  backbone_options=None, modality="auto", steps=3000, batch_size=64,
-                 unlabeled_ratio=7, optimizer="sgd", learning_rate=0.03, weight_decay=5e-4,
-                 ema_decay=0.999, validation_fraction=0.0, eval_every=250, device="auto",
+                 unlabeled_ratio=None, optimizer="sgd", learning_rate=0.03, weight_decay=5e-4,
+                 ema_decay=0.999, ema_warmup=True, validation_fraction=0.0, eval_every=250, device="auto",
                  callbacks=None, verbose=False, random_state=0):
         self.algorithm = algorithm
         self.algorithm_options = algorithm_options
@@ -135,6 +142,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.ema_decay = ema_decay
+        self.ema_warmup = ema_warmup
         self.validation_fraction = validation_fraction
         self.eval_every = eval_every
         self.device = device
@@ -254,7 +262,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             steps=self.steps, batch_size=self.batch_size, unlabeled_ratio=self.unlabeled_ratio,
             weak=weak, strong=strong, optimizer=self.optimizer,
             learning_rate=self.learning_rate, weight_decay=self.weight_decay,
-            ema_decay=self.ema_decay, eval_every=self.eval_every,
+            ema_decay=self.ema_decay, ema_warmup=self.ema_warmup, eval_every=self.eval_every,
             log_every=max(min(100, self.steps // 10), 1), device=self.device,
             seed=self.random_state, callbacks=callbacks, estimator=self)
         notify(callbacks, "on_fit_begin", self, stage=self.algorithm)

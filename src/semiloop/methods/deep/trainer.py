@@ -128,8 +128,9 @@ class Trainer:
     steps : int, default=3000
     batch_size : int, default=64
         Labeled rows per step, over all processes.
-    unlabeled_ratio : int, default=7
-        ``mu``: unlabeled rows per labeled row in a step.
+    unlabeled_ratio : int, default=None
+        ``mu``: unlabeled rows per labeled row in a step. None: the
+        algorithm's own (7 for the FixMatch family, 1 for the others).
     weak, strong : callable, default=None
         Augmentations ``f(x, generator) -> x`` of a whole batch; None: identity.
     optimizer : {'sgd', 'adamw'}, default='sgd'
@@ -165,7 +166,7 @@ class Trainer:
     checkpoint_every : int, default=500
     """
 
-    def __init__(self, model, algorithm, *, steps=3000, batch_size=64, unlabeled_ratio=7,
+    def __init__(self, model, algorithm, *, steps=3000, batch_size=64, unlabeled_ratio=None,
                  weak=None, strong=None, optimizer="sgd", learning_rate=0.03, momentum=0.9,
                  weight_decay=5e-4, schedule="cosine", ema_decay=0.999, ema_warmup=True,
                  eval_every=250, log_every=100, device="auto", mixed_precision=None, seed=0,
@@ -174,6 +175,8 @@ class Trainer:
             raise SemiloopError(f"optimizer must be 'sgd' or 'adamw', got {optimizer!r}")
         if schedule not in ("cosine", "constant"):
             raise SemiloopError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
+        if unlabeled_ratio is None:
+            unlabeled_ratio = algorithm.unlabeled_ratio
         if steps < 1 or batch_size < 1 or unlabeled_ratio < 0:
             raise SemiloopError(
                 f"steps and batch_size must be >= 1 and unlabeled_ratio >= 0, got steps={steps}, "
@@ -307,7 +310,9 @@ class Trainer:
         for step in range(start, self.steps):
             with record_function("semiloop.sample_and_augment"):
                 index = labeled_sampler.next().to(device)
-                batch = Batch(self.weak(x_labeled[index], view_generator), y_labeled[index])
+                batch = Batch(views[self.algorithm.labeled_view](x_labeled[index],
+                                                                 view_generator),
+                              y_labeled[index])
                 if needs_unlabeled:
                     unlabeled_index = unlabeled_sampler.next().to(device)
                     rows = x_unlabeled[unlabeled_index]

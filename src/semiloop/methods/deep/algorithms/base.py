@@ -63,6 +63,11 @@ class Algorithm:
     name = ""
     views = ()
     uses_teacher = False
+    #: View of the labeled rows the trainer makes ("weak" or "strong").
+    labeled_view = "weak"
+    #: ``mu``, unlabeled rows per labeled row, where the trainer is not told otherwise:
+    #: 7 for the FixMatch family, 1 for the others (the papers' and USB's settings).
+    unlabeled_ratio = 1
 
     def __init__(self, *, unlabeled_weight=1.0, rampup="none", rampup_fraction=0.0):
         if rampup not in RAMPUPS:
@@ -113,14 +118,17 @@ class Algorithm:
 class ThresholdedConsistency(Algorithm):
     """FixMatch's skeleton: a hard pseudo-label from the weak view trains the strong view.
 
-    ``loss = CE(labeled) + lambda_u * mean_b(mask_b * CE(strong_b, argmax p~_b))``
-    where ``p~`` is the weak view's prediction (after :meth:`align`, identity
-    by default) and ``mask`` comes from :meth:`mask`. FixMatch, FlexMatch,
+    ``loss = CE(labeled) + lambda_u * mean_b(mask_b * CE(strong_b, argmax p_b))``
+    where ``p`` is the weak view's prediction and ``mask`` comes from
+    :meth:`mask` applied to ``p`` after :meth:`align` (identity by default). FixMatch, FlexMatch,
     FreeMatch and SoftMatch override only those two (Sohn et al., NeurIPS
     2020, Sec. 3.2, Eq. 4).
     """
 
     views = ("weak", "strong")
+    unlabeled_ratio = 7
+    #: Whether the hard pseudo-label comes from the aligned prediction (else from the raw one).
+    labels_from_aligned = True
 
     def align(self, proba, context):
         return proba
@@ -137,9 +145,10 @@ class ThresholdedConsistency(Algorithm):
         logits_labeled, logits_weak, logits_strong = context.forward(
             [batch.x_labeled, weak, strong], grad=[True, False, True])
         supervised = F.cross_entropy(logits_labeled, batch.y_labeled)
-        proba = self.align(logits_weak.float().softmax(dim=-1), context)
+        raw = logits_weak.float().softmax(dim=-1)
+        proba = self.align(raw, context)
         mask = self.mask(proba, batch, context)
-        pseudo_labels = hard_labels(proba)
+        pseudo_labels = hard_labels(proba if self.labels_from_aligned else raw)
         unlabeled = (F.cross_entropy(logits_strong, pseudo_labels, reduction="none")
                      * mask).mean()
         total = (supervised + context.unlabeled_weight * unlabeled

@@ -75,7 +75,8 @@ class FreeMatch(ThresholdedConsistency):
     momentum : float, default=0.999
         ``lambda``, the EMA momentum of the thresholds and the label histogram.
     fairness_weight : float, default=0.01
-        ``w_f``; 0 turns the fairness term off.
+        ``w_f``, as in USB's and TorchSSL's defaults; USB's shipped configs
+        use 0.001. 0 turns the fairness term off.
     unlabeled_weight : float, default=1.0
         ``w_u``.
     """

@@ -21,17 +21,22 @@ class MeanTeacher(Algorithm):
 
     Parameters
     ----------
-    unlabeled_weight : float, default=50.0
-        The consistency weight once ramped up (USB: 50; the paper used 1-100
-        by dataset).
-    rampup_fraction : float, default=0.4
+    unlabeled_weight : float, default=100.0
+        The consistency weight once ramped up (the authors' code: 100; USB: 50).
+    rampup_fraction : float, default=0.27
+        The authors' code ramps up over 40k of 150k steps.
+
+    Notes
+    -----
+    The authors' code also applies the consistency cost to the labeled rows;
+    here it applies to the unlabeled rows only (as in USB).
     """
 
     name = "meanteacher"
     views = ("weak", "weak")
     uses_teacher = True
 
-    def __init__(self, *, unlabeled_weight=50.0, rampup_fraction=0.4):
+    def __init__(self, *, unlabeled_weight=100.0, rampup_fraction=0.27):
         super().__init__(unlabeled_weight=unlabeled_weight, rampup="sigmoid",
                          rampup_fraction=rampup_fraction)
 

@@ -28,7 +28,7 @@ class PiModel(Algorithm):
     ----------
     unlabeled_weight : float, default=10.0
         ``w_max`` (the paper scales 100 by the labeled share; USB uses 10).
-    rampup_fraction : float, default=0.4
+    rampup_fraction : float, default=0.27
         Share of training the ramp-up lasts (the paper: 80 of 300 epochs).
     stop_gradient : bool, default=False
     """
@@ -36,7 +36,7 @@ class PiModel(Algorithm):
     name = "pimodel"
     views = ("weak", "weak")
 
-    def __init__(self, *, unlabeled_weight=10.0, rampup_fraction=0.4, stop_gradient=False):
+    def __init__(self, *, unlabeled_weight=10.0, rampup_fraction=0.27, stop_gradient=False):
         super().__init__(unlabeled_weight=unlabeled_weight, rampup="sigmoid",
                          rampup_fraction=rampup_fraction)
         self.stop_gradient = stop_gradient

@@ -17,7 +17,8 @@ class ReMixMatch(Algorithm):
     The weak view's prediction is aligned to the labeled class distribution
     (running mean of the last 128 batches, Sec. 3.1) and sharpened; that
     guess is the target of ``n_views`` strong views (anchoring, Sec. 3.2).
-    Labeled rows and strong views are mixed as in MixMatch; the loss is
+    Labeled rows (strongly augmented), the weak view and the strong views are
+    mixed as in MixMatch (as the authors' code does); the loss is
     ``L_X + lambda_U L_U + lambda_U1 L_U1`` with cross-entropy for every term,
     where ``L_U1`` trains the first strong view, unmixed, towards the guess
     (Sec. 3.3, "pre-mixup unlabeled loss"). Both unlabeled weights ramp up
@@ -43,6 +44,7 @@ class ReMixMatch(Algorithm):
     """
 
     name = "remixmatch"
+    labeled_view = "strong"
 
     def __init__(self, *, n_views=8, temperature=0.5, alpha=0.75, unlabeled_weight=1.5,
                  pre_mixup_weight=0.5, window=128, rampup_fraction=1 / 64):
@@ -64,8 +66,8 @@ class ReMixMatch(Algorithm):
             proba = self.alignment(logits_weak.float().softmax(dim=-1), context.labeled_prior)
             guess = sharpen(proba, self.temperature)
         one_hot = F.one_hot(batch.y_labeled, context.n_classes).to(guess)
-        inputs = torch.cat([batch.x_labeled, *strong])
-        targets = torch.cat([one_hot, guess.repeat(self.n_views, 1)])
+        inputs = torch.cat([batch.x_labeled, weak, *strong])
+        targets = torch.cat([one_hot, guess.repeat(self.n_views + 1, 1)])
         mixed_inputs, mixed_targets, _ = mixmatch_mixup(inputs, targets, self.alpha,
                                                         generator=context.generator)
         mixed_logits, logits_first = context.forward([mixed_inputs, strong[0]],

@@ -12,22 +12,28 @@ class SoftMatch(ThresholdedConsistency):
     """FixMatch with uniform alignment and a truncated-Gaussian weight instead of a mask.
 
     The weak view's prediction is aligned to the uniform class distribution
-    (Sec. 3.3), then each row is weighted by a Gaussian of its confidence
-    below the EMA mean confidence (Sec. 3.2, Eq. 7).
+    (Sec. 3.3) and each row is weighted by a Gaussian of its aligned
+    confidence below the EMA mean confidence (Sec. 3.2, Eq. 7). As in both of
+    the authors' implementations (USB, TorchSSL), the hard pseudo-label is
+    taken from the prediction before alignment: alignment only sets the weights.
 
     Parameters
     ----------
     momentum : float, default=0.999
         EMA momentum of the confidence's mean and variance, and of the alignment.
-    n_sigma : float, default=1.0
-        1 is the paper's Eq. 7; the authors' code uses 2 (a narrower Gaussian).
+    n_sigma : float, default=2.0
+        Divides the Gaussian's standard deviation. 2 is the authors' code
+        (USB and TorchSSL, which produced the paper's tables); 1 is Eq. 7 as
+        printed (a Gaussian twice as wide).
     uniform_alignment : bool, default=True
     unlabeled_weight : float, default=1.0
     """
 
     name = "softmatch"
 
-    def __init__(self, *, momentum=0.999, n_sigma=1.0, uniform_alignment=True,
+    labels_from_aligned = False
+
+    def __init__(self, *, momentum=0.999, n_sigma=2.0, uniform_alignment=True,
                  unlabeled_weight=1.0):
         super().__init__(unlabeled_weight=unlabeled_weight)
         self.momentum, self.n_sigma, self.uniform_alignment = (

@@ -57,14 +57,16 @@ class DistributionAlignment:
 
     Notes
     -----
-    The running mean is updated with the batch (gathered over every process
-    under ``torch.distributed``) before the batch is aligned, as in both
-    papers' code; it starts from the uniform distribution. The state
-    (``state_dict()``) saves with checkpoints.
+    The running mean starts from the uniform distribution and takes the batch
+    (gathered over every process under ``torch.distributed``) as the authors'
+    code does: an EMA is updated before the batch is aligned (SoftMatch, USB),
+    a window after it, its mean over every slot, the unfilled ones uniform
+    (ReMixMatch's ``p_model``). The state (``state_dict()``) saves with
+    checkpoints.
 
     Examples
     --------
-    >>> align = DistributionAlignment(2, momentum=0.0)
+    >>> align = DistributionAlignment(2, momentum=0.0)  # EMA of momentum 0: the batch mean
     >>> proba = torch.tensor([[0.9, 0.1], [0.7, 0.3]])
     >>> align(proba).double().round(decimals=4).tolist()  # mean (0.8, 0.2) pulled to uniform
     [[0.6923, 0.3077], [0.3684, 0.6316]]
@@ -79,9 +81,7 @@ class DistributionAlignment:
         self.filled = 0
 
     def _mean(self):
-        if self.window is None:
-            return self.history
-        return self.history[: max(self.filled, 1)].mean(dim=0)
+        return self.history if self.window is None else self.history.mean(dim=0)
 
     @torch.no_grad()
     def update(self, proba):
@@ -100,8 +100,18 @@ class DistributionAlignment:
 
     @torch.no_grad()
     def __call__(self, proba, labeled_prior=None):
-        """Update with ``proba``, then return it aligned; same shape and dtype."""
+        """``proba`` aligned (same shape and dtype); the running mean takes the batch."""
+        if self.window is None:
+            self.update(proba)
+            return self._align(proba, labeled_prior)
+        if self.history is None:
+            self.history = torch.full((self.window, self.n_classes), 1.0 / self.n_classes,
+                                      device=proba.device)
+        aligned = self._align(proba, labeled_prior)
         self.update(proba)
+        return aligned
+
+    def _align(self, proba, labeled_prior):
         if self.target == "labeled":
             if labeled_prior is None:
                 raise SemiloopError("alignment to the labeled distribution needs labeled_prior")
