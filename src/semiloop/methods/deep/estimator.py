@@ -128,8 +128,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, algorithm="freematch", *, algorithm_options=None, backbone="auto",
                  backbone_options=None, modality="auto", steps=3000, batch_size=64,
                  unlabeled_ratio=None, optimizer="sgd", learning_rate=0.03, weight_decay=5e-4,
-                 ema_decay=0.999, ema_warmup=True, validation_fraction=0.0, eval_every=250, device="auto",
-                 callbacks=None, verbose=False, random_state=0):
+                 ema_decay=0.999, ema_warmup=True, validation_fraction=0.0, eval_every=250,
+                 device="auto", callbacks=None, verbose=False, random_state=0):
         self.algorithm = algorithm
         self.algorithm_options = algorithm_options
         self.backbone = backbone
