@@ -127,6 +127,12 @@ def train(
         metavar="NAME",
         help="Deep methods: where the network trains: auto (a GPU when there is one), cpu, "
              "cuda or cuda:N (default: auto).")] = None,
+    modality: Annotated[str, typer.Option(
+        metavar="KIND",
+        help="What a row is: table, or signal (an .npz with X of shape (n, length) or "
+             "(n, channels, length) and y, or a table whose columns are the samples; needs "
+             "a deep method). auto: signal for an .npz whose X has 3 dimensions, else "
+             "table.")] = "auto",
 ):
     """Train a model on a table with some labels, and predict its unlabeled rows.
 
@@ -151,7 +157,8 @@ def train(
                    "id_column": id_column, "unlabeled_marker": unlabeled_marker,
                    "nan_policy": "impute" if impute else "error", "random_state": seed,
                    "encoding": encoding, "sep": sep, "na_values": na_values or None,
-                   "method_options": _method_options(MethodName(method).value, steps, device)}
+                   "method_options": _method_options(MethodName(method).value, steps, device),
+                   "modality": _modality(modality, data)}
         stage.doing = (f"training --method {options['method']} --model {options['model']} "
                        f"on {str(data)!r}")
         with _quiet_deprecations(), _training_progress(console) as progress:
@@ -190,7 +197,7 @@ def predict(
     """
     with _user_errors("predict") as stage:
         from semiloop.persistence import load_model
-        from semiloop.workflow import TableModel, predict_table
+        from semiloop.workflow import SignalModel, TableModel, predict_table
 
         if out != "-":
             _check_writable_file(out)
@@ -199,7 +206,7 @@ def predict(
             model_path = model_path / "model.skops"
         stage.doing = f"loading the model {str(model_path)!r}"
         model = load_model(model_path)
-        if not isinstance(model, TableModel):
+        if not isinstance(model, TableModel | SignalModel):
             raise ModelFileError(
                 f"{str(model_path)!r} holds a {type(model).__name__}, not a table model; "
                 "use the model.skops that `semiloop train` wrote"
@@ -303,6 +310,8 @@ _CLI_SPELLINGS = {
     ("nan_policy", "train"): "--impute",
     ("id_column", "train"): "--id",
     ("unlabeled_marker", "train"): "--unlabeled-marker {value!r}",
+    ("method", "train"): "--method {value}",
+    ("label", "train"): "--label {value}",
     **{(name, command): spelling for command in ("train", "predict") for name, spelling in {
         "encoding": "--encoding {value}",
         "sep": "--sep {value!r}",
@@ -378,6 +387,24 @@ def _check_writable(out):
         )
 
 
+def _modality(modality, data):
+    """``table`` or ``signal``: as given, or for ``auto`` from the shape of an .npz's X."""
+    if modality not in ("auto", "table", "signal"):
+        raise SemiloopError(f"--modality {modality} is not known; pass table, signal or auto")
+    if modality != "auto":
+        return modality
+    if str(data).lower().endswith(".npz") and Path(data).is_file():
+        import numpy as np
+
+        try:
+            with np.load(data, allow_pickle=False) as archive:
+                if "X" in archive.files and archive["X"].ndim >= 3:
+                    return "signal"
+        except (ValueError, OSError):
+            pass  # the reader names what is wrong with the file
+    return "table"
+
+
 def _method_options(method, steps, device):
     """The deep methods' training options; refused for the other methods."""
     given = {name: value for name, value in (("steps", steps), ("device", device))
@@ -404,6 +431,8 @@ def _command_line(data, label, out, options):
         words.append("--impute")
     for name, value in (options.get("method_options") or {}).items():
         words += [f"--{name}", str(value)]
+    if options.get("modality", "table") != "table":
+        words += ["--modality", options["modality"]]
     return shlex.join(words)
 
 
@@ -588,7 +617,7 @@ def _plain_progress(console, description):
 
 
 def _print_train_summary(console, metrics, out, n_predictions):
-    how = ("one held-out share" if metrics["validation"].startswith("one held-out")
+    how = ("one held-out share" if metrics.get("validation", "").startswith("one held-out")
            else "cross-validated")
     table = _table(f"held-out labeled rows ({how}): every model compared",
                    ["candidate", "accuracy", "log-loss", "p-value", ""])

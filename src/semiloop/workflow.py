@@ -29,8 +29,8 @@ from semiloop.errors import DataError, SemiloopWarning
 from semiloop.features import TableEncoder
 from semiloop.registry import make_method
 
-__all__ = ["DEFAULT_METHOD", "TableModel", "TrainResult", "build_pipeline", "predict_table",
-           "prediction_only", "train_table"]
+__all__ = ["DEFAULT_METHOD", "SignalModel", "TableModel", "TrainResult", "build_pipeline",
+           "predict_table", "prediction_only", "train_table"]
 
 
 class TableModel:
@@ -58,6 +58,59 @@ class TableModel:
         features = frame.drop(columns=[c for c in (self.label_column, self.id_column)
                                        if c is not None and c in frame.columns])
         return prediction_frame(self.pipeline, features, ids)
+
+
+class SignalModel:
+    """A fitted deep model on signals: rows are arrays of shape ``input_shape``.
+
+    Rows to score come from an ``.npz`` file (``X`` and optional ``ids``) or
+    from a table whose feature columns, in order, are a signal's samples.
+    """
+
+    def __init__(self, estimator, label_column, input_shape, id_column=None):
+        self.estimator = estimator
+        self.label_column = label_column
+        self.input_shape = tuple(input_shape)
+        self.id_column = id_column
+
+    @property
+    def classes_(self):
+        return self.estimator.classes_
+
+    def score_file(self, data, **read):
+        """Prediction, confidence and class probabilities for every row of ``data``."""
+        X, ids = _signal_rows(data, self.label_column, self.id_column, read)
+        if tuple(X.shape[1:]) != self.input_shape:
+            raise DataError(f"the signals in {str(data)!r} have rows of shape {X.shape[1:]}, but "
+                            f"the model was trained on rows of shape {self.input_shape}; pass "
+                            "signals of the training length and channels")
+        return prediction_frame(self.estimator, X, ids)
+
+
+def _signal_rows(data, label, id_column, read):
+    """``(X, ids)`` of a signals file: an .npz's arrays, or a table's feature columns in order."""
+    from semiloop.data.readers import read_arrays
+
+    if isinstance(data, (str, Path)) and str(data).lower().endswith(".npz"):
+        arrays = read_arrays(data)
+        X = arrays["X"]
+        ids = arrays.get("ids", np.arange(len(X)))
+    else:
+        from semiloop.data import read_table
+
+        frame = data if isinstance(data, pd.DataFrame) else read_table(data, **read)
+        ids = (frame[id_column].to_numpy() if id_column is not None and id_column in frame
+               else np.arange(len(frame)))
+        frame = frame.drop(columns=[c for c in (label, id_column)
+                                    if c is not None and c in frame.columns])
+        try:
+            X = frame.to_numpy(dtype=np.float32)
+        except (TypeError, ValueError):
+            raise DataError("a signal's columns must all hold numbers, one per sample; "
+                            "drop the other columns or save the signals as an .npz with "
+                            "X = numpy array of shape (n, length) or (n, channels, length)"
+                            ) from None
+    return np.asarray(X, dtype=np.float32), np.asarray(ids)
 
 
 @dataclass
@@ -91,7 +144,8 @@ def build_pipeline(model="logreg", *, method=DEFAULT_METHOD, nan_policy="error",
 
 def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column=None,
                 unlabeled_marker=None, nan_policy="error", random_state=0, callbacks=None,
-                encoding=None, sep=None, na_values=None, method_options=None):
+                encoding=None, sep=None, na_values=None, method_options=None,
+                modality="table"):
     """Fit one of semiloop's methods on a table.
 
     Parameters
@@ -110,6 +164,11 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
         How to read a CSV or TSV file (see :func:`semiloop.data.read_table`).
     method_options : dict, default=None
         Options of the method's factory (the deep methods' ``steps`` and ``device``).
+    modality : {'table', 'signal'}, default='table'
+        ``'signal'``: each row is a signal, from an ``.npz`` file (``X`` of
+        shape (n, length) or (n, channels, length), labels in ``y``; ``label``
+        is then ``"label"``) or from a table whose feature columns, in order,
+        are the samples; it needs a deep method, whose network is a 1-D CNN.
 
     Returns
     -------
@@ -118,6 +177,11 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
     read = {name: value for name, value in
             {"encoding": encoding, "sep": sep, "na_values": na_values}.items()
             if value is not None}
+    if modality == "signal":
+        return _train_signals(data, label, model=model, method=method, id_column=id_column,
+                              unlabeled_marker=unlabeled_marker, random_state=random_state,
+                              callbacks=callbacks, method_options=method_options or {},
+                              read=read)
     dataset = load_dataset(data, label, id_column=id_column, unlabeled_marker=unlabeled_marker,
                            **read)
     if dataset.n_unlabeled == 0:
@@ -144,6 +208,57 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
                                   **(method_options or {}), **read),
                **_metrics(estimator, dataset, model, method, seconds)}
     return TrainResult(TableModel(pipeline, label, id_column), predictions, metrics)
+
+
+def _train_signals(data, label, *, model, method, id_column, unlabeled_marker, random_state,
+                   callbacks, method_options, read):
+    from semiloop.data import Dataset, check_labels, encode_labels
+    from semiloop.data.readers import NPZ_LABEL_COLUMN, read_arrays
+    from semiloop.registry import DEEP_METHODS
+
+    if method not in DEEP_METHODS:
+        raise DataError(f"signals need a deep method, not {method!r}; pass method="
+                        f"'freematch' (or one of {', '.join(DEEP_METHODS)})",
+                        options={"method": "freematch"})
+    source = data
+    if isinstance(data, (str, Path)) and str(data).lower().endswith(".npz"):
+        if label != NPZ_LABEL_COLUMN:
+            raise DataError(f"an .npz file's labels are its array 'y', read as the column "
+                            f"{NPZ_LABEL_COLUMN!r}; pass label={NPZ_LABEL_COLUMN!r}",
+                            options={"label": NPZ_LABEL_COLUMN})
+        arrays = read_arrays(data)
+        if "y" not in arrays:
+            raise DataError(f"{str(data)!r} holds no array 'y'; save the labels with "
+                            "numpy.savez(path, X=..., y=...), -1 for unlabeled rows")
+        y = arrays["y"]
+    else:
+        frame = load_dataset(data, label, id_column=id_column,
+                             unlabeled_marker=unlabeled_marker, **read)
+        y = frame.labels(frame.y)
+        data = pd.concat([frame.features.reset_index(drop=True),
+                          pd.Series(frame.ids, name="__ids__")], axis=1)
+        id_column, label = "__ids__", None
+    X, ids = _signal_rows(data, label, id_column, read)
+    codes, classes = encode_labels(y, marker=unlabeled_marker)
+    check_labels(codes, classes)
+    dataset = Dataset(pd.DataFrame(index=pd.RangeIndex(len(X))), codes, classes, ids,
+                      label or NPZ_LABEL_COLUMN)
+    if dataset.n_unlabeled == 0:
+        raise _no_unlabeled_rows(dataset, label or NPZ_LABEL_COLUMN)
+    estimator = make_method(method, model, random_state=random_state, callbacks=callbacks,
+                            modality="signal", **method_options)
+    started = time.perf_counter()
+    estimator.fit(X, dataset.labels(dataset.y))
+    seconds = time.perf_counter() - started
+    _detach_callbacks(estimator)
+    unlabeled = ~dataset.labeled_mask
+    predictions = prediction_frame(estimator, X[unlabeled], ids[unlabeled])
+    metrics = {"run": _run_record(source, dataset.label_column, model=model, method=method,
+                                  modality="signal", unlabeled_marker=unlabeled_marker,
+                                  random_state=random_state, **method_options),
+               **_metrics(estimator, dataset, model, method, seconds)}
+    return TrainResult(SignalModel(estimator, dataset.label_column, X.shape[1:]), predictions,
+                       metrics)
 
 
 #: Below this many rows, OpenMP models (hgb) fit on one thread.
@@ -236,6 +351,11 @@ def predict_table(model, data, *, encoding=None, sep=None, na_values=None):
     """
     from semiloop.data import read_table
 
+    if isinstance(model, SignalModel):
+        read = {name: value for name, value in
+                {"encoding": encoding, "sep": sep, "na_values": na_values}.items()
+                if value is not None}
+        return model.score_file(data, **read)
     frame = data if isinstance(data, pd.DataFrame) else read_table(
         data, encoding=encoding, sep=sep, na_values=na_values)
     return model.score_frame(frame)

@@ -45,7 +45,7 @@ import pandas as pd
 from semiloop.data.labels import PLACEHOLDER_LABELS
 from semiloop.errors import DataError
 
-__all__ = ["SUPPORTED_SUFFIXES", "numbers_with_placeholders", "read_table"]
+__all__ = ["SUPPORTED_SUFFIXES", "numbers_with_placeholders", "read_arrays", "read_table"]
 
 NPZ_LABEL_COLUMN = "label"
 NPZ_ID_COLUMN = "id"
@@ -329,8 +329,55 @@ def _first_line(error):
     return text.splitlines()[0] if text else type(error).__name__
 
 
+def read_arrays(path):
+    """The arrays of an ``.npz`` file: ``X`` of any shape ``(n, ...)``, and ``y`` and ``ids``.
+
+    For signals and images, whose rows are not flat: ``X`` of shape
+    ``(n, length)``, ``(n, channels, length)`` or ``(n, channels, height,
+    width)``; ``y`` (one label per row) and ``ids`` (one id per row) are
+    optional. Pickled (object) arrays are refused.
+
+    Returns
+    -------
+    dict with keys ``"X"`` and, where present, ``"y"``, ``"ids"``
+
+    Raises
+    ------
+    DataError
+        When the file is not an NPZ archive, lacks ``X``, holds other arrays,
+        or ``y``/``ids`` do not have one entry per row of ``X``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "signals.npz"
+    >>> np.savez(path, X=np.zeros((3, 2, 40)), y=np.array([0, 1, -1]))
+    >>> read_arrays(path)["X"].shape
+    (3, 2, 40)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"no file at {str(path)!r}; pass the path of an .npz file")
+    arrays = _npz_arrays(path)
+    X = arrays["X"]
+    if X.ndim < 2:
+        raise DataError(f"array 'X' in {str(path)!r} has shape {X.shape}; it must hold one row "
+                        "per sample: (n, length), (n, channels, length) or (n, channels, "
+                        "height, width)")
+    for key in ("y", "ids"):
+        if key in arrays and arrays[key].shape != (len(X),):
+            raise DataError(f"array {key!r} in {str(path)!r} has shape {arrays[key].shape}; it "
+                            f"must be 1-D with one entry per row of 'X' ({len(X)})")
+    return {key: arrays[key] for key in ("X", "y", "ids") if key in arrays}
+
+
 def _read_npz(path):
     """Build a frame from the arrays of an ``.npz`` archive (pickles refused)."""
+    return _frame_from_arrays(path, _npz_arrays(path))
+
+
+def _npz_arrays(path):
+    """The arrays of an ``.npz`` archive, checked for names (pickles refused)."""
     try:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile) as error:
@@ -360,7 +407,7 @@ def _read_npz(path):
                     "does not unpickle; save strings as fixed-width text "
                     "(numpy.asarray(values, dtype=str)) and numbers as numbers"
                 ) from None
-    return _frame_from_arrays(path, arrays)
+    return arrays
 
 
 def _frame_from_arrays(path, arrays):
