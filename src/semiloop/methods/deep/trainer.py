@@ -141,7 +141,9 @@ class Trainer:
         Applied to weight matrices and kernels, not to biases or norm scales.
     schedule : {'cosine', 'constant'}, default='cosine'
         FixMatch's ``cos(7 pi k / 16 K)`` decay, or none.
-    ema_decay : float, default=0.999
+    ema_decay : float, default=0.99
+        (0.999 in FixMatch's paper, for a million steps; over a few thousand
+        the average trails the weights: see :class:`DeepSSLClassifier`.)
     ema_warmup : bool, default=True
         ``min(decay, 1 - 1/(t + 1))`` (Mean Teacher's), so that the average
         does not carry the initial weights for thousands of steps.
@@ -168,7 +170,7 @@ class Trainer:
 
     def __init__(self, model, algorithm, *, steps=3000, batch_size=64, unlabeled_ratio=None,
                  weak=None, strong=None, optimizer="sgd", learning_rate=0.03, momentum=0.9,
-                 weight_decay=5e-4, schedule="cosine", ema_decay=0.999, ema_warmup=True,
+                 weight_decay=5e-4, schedule="cosine", ema_decay=0.99, ema_warmup=True,
                  eval_every=250, log_every=100, device="auto", mixed_precision=None, seed=0,
                  callbacks=None, checkpoint_path=None, checkpoint_every=500, estimator=None):
         if optimizer not in ("sgd", "adamw"):
