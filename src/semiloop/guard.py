@@ -568,6 +568,10 @@ def make_splits(label_codes, *, mode="folds", cv=5, validation_size=200, share=0
         return label_folds(label_codes, cv=cv, validation_size=validation_size,
                            random_state=random_state)
     if mode == "holdout":
+        # too few labels for folds (a class with one row beside one other class, or one row
+        # per class) are too few for a held-out share too: the same rule for both modes
+        if not label_folds(label_codes, cv=cv, validation_size=1, random_state=random_state):
+            return []
         return holdout_split(label_codes, share=share, random_state=random_state)
     raise ValueError(f"mode={mode!r}; use one of {SPLIT_MODES}")
 
