@@ -28,7 +28,6 @@ Examples
 """
 
 import copy
-import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -453,7 +452,3 @@ class _Totals:
             pseudo_label_accuracy=self.correct / self.checked if self.checked else None,
             thresholds=[float(t) for t in thresholds] if thresholds is not None else None,
             validation_accuracy=validation, seconds_per_step=seconds)
-
-
-def _finite(value):
-    return value if math.isfinite(value) else None

@@ -132,8 +132,3 @@ class StepContext:
         for i, out in zip(without, logits.split([sizes[i] for i in without]), strict=True):
             outputs[i] = out
         return outputs
-
-    @staticmethod
-    def gather(tensor):
-        """See :func:`all_gather`."""
-        return all_gather(tensor)
