@@ -167,6 +167,13 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tag", default="dev")
     parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--resume", action="store_true",
+                        help="append to the tag's results and skip runs already in it "
+                             "(same algorithm, seed and recipe); several processes may "
+                             "append to one tag with disjoint --algorithms")
+    parser.add_argument("--reuse", default="",
+                        help="a results .jsonl whose runs with the same recipe are copied "
+                             "in (marked reused_from) instead of being run again")
     args = parser.parse_args(argv)
 
     import torch
@@ -184,26 +191,60 @@ def main(argv=None):
               "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
               "threads": args.threads, "load_average": os.getloadavg(),
               "versions": versions(["torch", "numpy", "mnist1d"]), "machine": machine()}
-    rows = []
-    with jsonl.open("w") as handle:
+    done = {recipe_key(r) for r in read_runs(jsonl)} if args.resume else set()
+    reusable = {recipe_key(r): r for r in read_runs(Path(args.reuse))} if args.reuse else {}
+    with jsonl.open("a" if args.resume else "w") as handle:
         handle.write(json.dumps(header) + "\n")
         for algorithm in args.algorithms.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
+                key = wanted_key(algorithm, seed, args)
+                if key in done:
+                    continue
+                if key in reusable:
+                    row = dict(reusable[key], reused_from=Path(args.reuse).name)
+                    handle.write(json.dumps(row) + "\n")
+                    handle.flush()
+                    continue
                 row = run_one(algorithm, seed, args, data)
                 row["load_average_1min"] = os.getloadavg()[0]
-                rows.append(row)
                 handle.write(json.dumps(row) + "\n")
                 handle.flush()
                 print(f"{algorithm} seed {seed}: EMA {row['accuracy_ema']:.4f} raw "
                       f"{row['accuracy_raw']:.4f} {row['seconds_per_step']:.4f} s/step",
                       flush=True)
+    rows = read_runs(jsonl)
     table = summarise(rows)
+    commands = "\n".join(f"- `{c}`" for c in dict.fromkeys(
+        h["command"] for h in read_runs(jsonl, kind="header")))
+    reused = sorted({r["reused_from"] for r in rows if "reused_from" in r})
+    note = (f" Runs marked reused come from {', '.join(reused)} (same code path and recipe)."
+            if reused else "")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     (out / f"mnist1d-{args.tag}.md").write_text(
-        f"# Suite 2, MNIST-1D, 100 labels ({args.tag})\n\n`{command}`\n\n{table}\n\n"
+        f"# Suite 2, MNIST-1D, 100 labels ({args.tag})\n\n{commands}\n\n{table}\n\n"
         f"Peak memory {peak:.0f} MB; threads {args.threads}; load average at start "
-        f"{header['load_average'][0]:.2f}.\n")
+        f"{header['load_average'][0]:.2f}.{note}\n")
     print(table)
+
+
+def read_runs(path, kind="run"):
+    """The rows of one kind in a results ``.jsonl`` (none when it does not exist)."""
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [r for r in rows if r.get("kind") == kind]
+
+
+def recipe_key(row):
+    return (row["algorithm"], row["seed"], row["steps"], row["views"], row["ema_decay"],
+            row["ema_warmup"], json.dumps(row["options"], sort_keys=True))
+
+
+def wanted_key(algorithm, seed, args):
+    options = json.loads(args.options).get(algorithm, {}) if args.options else {}
+    return recipe_key({"algorithm": algorithm, "seed": seed, "steps": args.steps,
+                       "views": args.views, "ema_decay": args.ema,
+                       "ema_warmup": not args.no_ema_warmup, "options": options})
 
 
 if __name__ == "__main__":
