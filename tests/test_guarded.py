@@ -31,6 +31,21 @@ def test_method_is_kept_where_it_beats_the_supervised_model():
     assert model.history_[1].p_value <= model.decision_.level
 
 
+def test_a_held_out_share_is_scored_on_its_own_rows_only():
+    # A single held-out share (the deep methods' split) judges the rows it holds out;
+    # the labeled rows it trained on have no held-out prediction and count for nothing.
+    X, y = make_moons(400, noise=0.06, random_state=0)
+    y_partial = np.where(np.random.default_rng(1).random(400) < 0.2, y, -1)
+    n_labeled = int((y_partial >= 0).sum())
+    model = GuardedClassifier(_spreading(), LogisticRegression(), split="holdout",
+                              holdout_share=0.25, random_state=0).fit(X, y_partial)
+    n_held_out = int(np.ceil(0.25 * n_labeled))
+    assert len(model.supervised_score_.correct) == n_held_out < n_labeled
+    assert model.supervised_score_.accuracy > 0.8          # a linear model on two moons
+    assert model.supervised_score_.log_loss < 0.5
+    assert model.used_unlabeled_ and model.validation_score_.accuracy > 0.97
+
+
 def test_supervised_model_is_returned_where_the_method_does_worse():
     # No cluster structure: the class is the sign of one of ten uniform features,
     # which a linear model learns from 60 labels and a kNN graph does not.

@@ -62,6 +62,7 @@ __all__ = [
     "GuardScore",
     "GuardState",
     "choose",
+    "held_out_rows",
     "holdout_split",
     "label_folds",
     "level_of",
@@ -585,11 +586,28 @@ def _seed(random_state):
 def stacked_truth(label_codes, folds):
     """Class codes of the held-out rows, stacked over repeats, and the number of repeats.
 
+    Each repeat covers the rows held out in it, in labeled-row order: every
+    labeled row for folds, the held-out share alone for a single split.
+
     >>> stacked_truth(np.array([0, 1]), [(0, [1], [0]), (0, [0], [1]), (1, [1], [0])])
-    (array([0, 1, 0, 1]), 2)
+    (array([0, 1, 0]), 2)
+    >>> stacked_truth(np.array([0, 1, 1, 0]), [(0, [0, 1], [2, 3])])
+    (array([1, 0]), 1)
+    """
+    label_codes = np.asarray(label_codes)
+    return label_codes[np.concatenate(held_out_rows(folds))], folds[-1][0] + 1
+
+
+def held_out_rows(folds):
+    """Per repeat, the sorted labeled-row positions held out in that repeat.
+
+    >>> held_out_rows([(0, [2, 3], [0, 1]), (0, [0, 1], [2, 3]), (1, [0, 1, 2], [3])])
+    [array([0, 1, 2, 3]), array([3])]
     """
     n_repeats = folds[-1][0] + 1
-    return np.tile(np.asarray(label_codes), n_repeats), n_repeats
+    return [np.unique(np.concatenate([np.asarray(held_out, dtype=int)
+                                      for r, _, held_out in folds if r == repeat]))
+            for repeat in range(n_repeats)]
 
 
 def stack_held_out(parts, folds, n_labeled):
@@ -604,11 +622,13 @@ def stack_held_out(parts, folds, n_labeled):
 
     Returns
     -------
-    proba : ndarray of shape (n_repeats * n_labeled, n_classes)
-        Row order matches :func:`stacked_truth`.
+    proba : ndarray of shape (n_stacked, n_classes)
+        The rows of :func:`stacked_truth`, in its order: ``n_repeats * n_labeled``
+        rows for folds, the held-out rows alone for a single held-out share.
     """
     n_repeats = folds[-1][0] + 1
     proba = np.zeros((n_repeats, n_labeled, np.shape(parts[0])[1]))
     for (repeat, _, held_out), part in zip(folds, parts, strict=True):
         proba[repeat, held_out] = part
-    return proba.reshape(n_repeats * n_labeled, -1)
+    return np.concatenate([proba[repeat, rows]
+                           for repeat, rows in enumerate(held_out_rows(folds))])
