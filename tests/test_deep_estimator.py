@@ -144,3 +144,28 @@ def test_import_semiloop_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_guarded_network_reports_its_steps_and_the_model_file_keeps_no_callback():
+    import pandas as pd
+
+    from semiloop.callbacks import Callback
+    from semiloop.workflow import train_table
+
+    class Steps(Callback):
+        def __init__(self):
+            self.seen = []
+
+        def on_progress(self, estimator, *, stage, done, total):
+            self.seen.append((stage, done, total))
+
+    X, y, labeled = blobs(80)
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    frame["label"] = np.where(np.isin(np.arange(len(y)), labeled), y, -1)
+    steps = Steps()
+    result = train_table(frame, "label", method="fixmatch", callbacks=[steps],
+                         method_options={"steps": 6, "device": "cpu"})
+    trained = [s for s in steps.seen if s[0] == "fixmatch training steps"]
+    assert trained[-1][1:] == (6, 6)          # the held-out fit told the caller, step by step
+    guarded = result.model.pipeline.named_steps["ssl"]
+    assert guarded.callbacks is None and guarded.method.callbacks is None

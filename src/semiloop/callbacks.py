@@ -87,20 +87,41 @@ class ProgressLine(Callback):
     >>> lines  # doctest: +NORMALIZE_WHITESPACE
     ['scoring graph on held-out labeled rows', 'graph on held-out folds: 2 of 5 done',
      'graph: held-out accuracy 0.900']
+
+    Deep training shows its step count with the latest record's loss and mask rate:
+
+    >>> from semiloop.records import TrainingRecord
+    >>> progress.on_record(None, TrainingRecord(100, 0.03, 0.61, 0.2, 0.41, 1.0, 0.83))
+    >>> progress.on_progress(None, stage="fixmatch training steps", done=120, total=3000)
+    >>> lines[-1]
+    'fixmatch training steps: 120 of 3000 done (loss 0.610, mask rate 0.83)'
     """
 
     def __init__(self, show):
         self.show = show
+        self._figures = ""
 
     def on_fit_begin(self, estimator, *, stage=""):
+        self._figures = ""
         if stage:
             self.show(f"scoring {stage} on held-out labeled rows")
 
     def on_progress(self, estimator, *, stage, done, total):
-        self.show(stage if total == 1 else f"{stage}: {done} of {total} done")
+        text = stage if total == 1 else f"{stage}: {done} of {total} done"
+        self.show(f"{text} ({self._figures})" if self._figures else text)
+
+    def on_fit_end(self, estimator):
+        self._figures = ""
 
     def on_record(self, estimator, record):
-        if hasattr(record, "candidate"):
+        if hasattr(record, "step"):
+            figures = [f"loss {record.loss:.3f}"]
+            if record.mask_rate is not None:
+                figures.append(f"mask rate {record.mask_rate:.2f}")
+            if record.validation_accuracy is not None:
+                figures.append(f"validation accuracy {record.validation_accuracy:.3f}")
+            self._figures = ", ".join(figures)
+        elif hasattr(record, "candidate"):
             if record.validation_accuracy is not None:
                 self.show(f"{record.candidate}: held-out accuracy "
                           f"{record.validation_accuracy:.3f}")

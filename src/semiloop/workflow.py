@@ -459,8 +459,11 @@ def _candidates(estimator, method):
 def _detach_callbacks(estimator):
     """Drop the callbacks from a fitted model: they belong to this run, not to the model file."""
     for model in (estimator, getattr(estimator, "estimator_", None)):
-        if model is not None and "callbacks" in model.get_params(deep=False):
-            model.set_params(callbacks=None)
+        if model is None:
+            continue
+        names = [name for name in model.get_params(deep=True)
+                 if name == "callbacks" or name.endswith("__callbacks")]
+        model.set_params(**dict.fromkeys(names))
 
 
 def _self_training(estimator):

@@ -130,7 +130,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             if method is None:
                 notify(self.callbacks, "on_progress", self,
                        stage=f"fitting {decision.kept} on every row", done=0, total=1)
-            self.estimator_ = method if method is not None else clone(
+            self.estimator_ = method if method is not None else _clone_with_callbacks(
                 candidates[decision.kept]).fit(X, codes)
             self.outcome_ = (f"{decision.kept} is kept: validation accuracy "
                              f"{self.supervised_score_.accuracy:.4f} (supervised) -> "
@@ -251,7 +251,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
                 hidden = labeled[held_out]
                 partial = codes.copy()
                 partial[hidden] = -1
-                model = clone(method).fit(X, partial)
+                model = _clone_with_callbacks(method).fit(X, partial)
                 return full_proba(model, _safe_indexing(X, hidden), np.arange(n_classes))
             return run
 
@@ -384,6 +384,14 @@ class GuardedClassifier(_GuardedSelection):
 
     def _candidates(self, n_classes):
         return {candidate_name(self.method): self.method}
+
+
+def _clone_with_callbacks(method):
+    """``clone(method)`` that tells the caller's callbacks, not deep copies of them."""
+    model = clone(method)
+    if "callbacks" in method.get_params(deep=False):
+        model.set_params(callbacks=method.get_params(deep=False)["callbacks"])
+    return model
 
 
 def _proba_or_one_hot(model, X, n_classes):

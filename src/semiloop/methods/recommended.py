@@ -83,7 +83,7 @@ def deep(base, *, algorithm, random_state=0, steps=3000, device="auto", modality
     from semiloop.methods.deep.estimator import DeepSSLClassifier
 
     network = DeepSSLClassifier(algorithm, steps=steps, device=device, modality=modality,
-                                random_state=random_state)
+                                callbacks=callbacks, random_state=random_state)
     if modality in ("signal", "image"):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import FunctionTransformer

@@ -277,7 +277,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             ema_decay=self.ema_decay, ema_warmup=self.ema_warmup, eval_every=self.eval_every,
             log_every=max(min(100, self.steps // 10), 1), device=self.device,
             seed=self.random_state, callbacks=callbacks, estimator=self)
-        notify(callbacks, "on_fit_begin", self, stage=self.algorithm)
+        notify(callbacks, "on_fit_begin", self)
         result = trainer.fit(
             torch_x[labeled], torch.from_numpy(codes[labeled]), torch_x[unlabeled],
             x_validation=torch_x[validation] if len(validation) else None,

@@ -158,7 +158,7 @@ class Trainer:
         Seeds the batches, the augmentations and the algorithm's draws; the
         same seed gives the same result on the same device.
     callbacks : list of semiloop.callbacks.Callback, default=None
-        Receive ``on_progress(stage="training", done, total)`` and each record.
+        Receive ``on_progress(stage="<algorithm> training steps", done, total)`` and each record.
     checkpoint_path : str or path, default=None
         Where a checkpoint is written every ``checkpoint_every`` steps (written
         to a temporary name, then renamed). With ``resume=True`` in :meth:`fit`
@@ -352,8 +352,8 @@ class Trainer:
                 history.append(record)
                 notify(self.callbacks, "on_record", self.estimator, record)
                 totals, tick = _Totals(), time.perf_counter()
-            notify(self.callbacks, "on_progress", self.estimator, stage="training", done=done,
-                   total=self.steps)
+            notify(self.callbacks, "on_progress", self.estimator,
+                   stage=f"{self.algorithm.name} training steps", done=done, total=self.steps)
             if (self.checkpoint_path and done % self.checkpoint_every == 0
                     and done < self.steps and rank == 0):
                 self._save(done, model, ema, optimizer, scheduler, scaler, generator,
