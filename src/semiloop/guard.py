@@ -91,8 +91,9 @@ class GuardScore:
     Parameters
     ----------
     correct : ndarray of shape (n_rows,)
-        For each labeled row, the share of repeats in which its held-out
-        prediction was right.
+        For each held-out labeled row (every labeled row for folds, the
+        held-out share for a single split), the share of repeats in which its
+        held-out prediction was right.
     brier : ndarray of shape (n_rows,)
         Per-row Brier score ``sum_k (p_k - 1[y = k])^2``, averaged over repeats.
     row_log_loss : ndarray of shape (n_rows,)
