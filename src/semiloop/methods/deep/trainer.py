@@ -47,7 +47,20 @@ __all__ = ["TrainResult", "Trainer", "resolve_device"]
 
 
 def resolve_device(device="auto"):
-    """``'auto'``: CUDA when it is available, else the CPU; anything else as given."""
+    """``'auto'``: CUDA when it is available, else the CPU; anything else as given.
+
+    Returns a :class:`torch.device`; a name torch does not know raises its
+    own ``RuntimeError``.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    >>> resolve_device("cuda:1")  # named, not checked: no GPU is needed to name one
+    device(type='cuda', index=1)
+    >>> resolve_device("auto").type in ("cuda", "cpu")
+    True
+    """
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -107,6 +120,23 @@ class TrainResult:
     best_step : int or None
         Step of the kept checkpoint (None when no validation rows were given).
     best_validation_accuracy : float or None
+
+    Examples
+    --------
+    >>> import torch
+    >>> from semiloop.methods.deep.algorithms import make_algorithm
+    >>> _ = torch.manual_seed(0)
+    >>> x = torch.randn(8, 2)
+    >>> y = (x[:, 0] > 0).long()
+    >>> trainer = Trainer(torch.nn.Linear(2, 2), make_algorithm("supervised"), steps=3,
+    ...                   batch_size=4, device="cpu")
+    >>> result = trainer.fit(x, y, x[:0])  # the supervised baseline needs no unlabeled rows
+    >>> result.best_step, result.best_validation_accuracy  # no validation rows given
+    (None, None)
+    >>> [record.step for record in result.history], result.history[0].mask_rate
+    ([3], None)
+    >>> result.model.training, result.ema_model.training, result.ema_model is result.model
+    (False, False, False)
     """
 
     model: torch.nn.Module
@@ -165,6 +195,36 @@ class Trainer:
         training continues from it, and gives the same result as a run that
         was never interrupted.
     checkpoint_every : int, default=500
+    estimator : object, default=None
+        Passed to the callbacks as the model they report on
+        (:class:`DeepSSLClassifier` passes itself).
+
+    Raises
+    ------
+    SemiloopError
+        For an unknown ``optimizer`` or ``schedule``, ``steps`` or
+        ``batch_size`` below 1, or ``unlabeled_ratio`` below 0; in
+        :meth:`fit`, see there.
+
+    Examples
+    --------
+    FixMatch for 3 steps on a linear model, a record per step, the
+    validation rows scored after the last:
+
+    >>> import torch
+    >>> from semiloop.methods.deep.algorithms import make_algorithm
+    >>> _ = torch.manual_seed(0)
+    >>> x = torch.randn(16, 2)
+    >>> y = (x[:, 0] > 0).long()
+    >>> trainer = Trainer(torch.nn.Linear(2, 2), make_algorithm("fixmatch", threshold=0.7),
+    ...                   steps=3, batch_size=4, unlabeled_ratio=2, log_every=1, device="cpu")
+    >>> result = trainer.fit(x[:4], y[:4], x[4:12], x_validation=x[12:], y_validation=y[12:])
+    >>> [(round(r.loss, 3), r.mask_rate) for r in result.history]
+    [(1.502, 0.625), (1.404, 0.625), (1.293, 0.625)]
+    >>> round(result.history[-1].learning_rate, 5)  # 0.03 cos(7 pi / 16) at the last step
+    0.00585
+    >>> result.best_step, result.best_validation_accuracy
+    (3, 0.75)
     """
 
     def __init__(self, model, algorithm, *, steps=3000, batch_size=64, unlabeled_ratio=None,
@@ -249,6 +309,13 @@ class Trainer:
             Default: ``max(y_labeled) + 1``.
         resume : bool, default=False
             Continue from ``checkpoint_path`` if it exists.
+
+        Raises
+        ------
+        SemiloopError
+            When the algorithm needs unlabeled rows and ``x_unlabeled`` is
+            empty, or when ``batch_size`` (or ``batch_size *
+            unlabeled_ratio``) cannot be split evenly over the processes.
         """
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):  # dropout draws; the caller's RNG is kept

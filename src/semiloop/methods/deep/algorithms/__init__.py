@@ -50,7 +50,23 @@ def make_algorithm(name, **options):
     Raises
     ------
     SemiloopError
-        For an unknown name, or an option the algorithm does not take.
+        For an unknown name, or an option the algorithm does not take (the
+        message lists the names, or the algorithm's options).
+
+    Examples
+    --------
+    >>> algorithm = make_algorithm("flexmatch", threshold=0.9)
+    >>> algorithm.name, algorithm.threshold, algorithm.views, algorithm.unlabeled_ratio
+    ('flexmatch', 0.9, ('weak', 'strong'), 7)
+    >>> make_algorithm("fixmatsh")
+    Traceback (most recent call last):
+    ...
+    semiloop.errors.SemiloopError: deep algorithm 'fixmatsh' is not known; use one of ...
+    >>> try:
+    ...     make_algorithm("fixmatch", temperature=0.5)
+    ... except SemiloopError as error:
+    ...     print(error)
+    fixmatch does not take ...; its options are threshold, unlabeled_weight
     """
     if name not in ALGORITHMS:
         raise SemiloopError(f"deep algorithm {name!r} is not known; use one of "

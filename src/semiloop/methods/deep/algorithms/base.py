@@ -27,6 +27,14 @@ class StepLoss:
     pseudo_labels : Tensor of shape (n_unlabeled,) or None
         The hard label each unlabeled row was trained towards (recorded as
         pseudo-label accuracy where true labels were given for monitoring).
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = StepLoss(torch.tensor(0.9), torch.tensor(0.5), torch.tensor(0.4),
+    ...                 mask=torch.tensor([1.0, 0.0, 1.0, 0.0]))
+    >>> loss.mask.mean().item(), loss.pseudo_labels is None  # the mask rate the trainer records
+    (0.5, True)
     """
 
     total: torch.Tensor
@@ -37,7 +45,22 @@ class StepLoss:
 
 
 def soft_cross_entropy(logits, targets, reduction="mean"):
-    """``-sum_c t(c) log softmax(logits)(c)`` per row, for soft targets of shape (n, n_classes)."""
+    """``-sum_c t(c) log softmax(logits)(c)`` per row, for soft targets of shape (n, n_classes).
+
+    ``logits`` has the shape of ``targets``. With ``reduction='mean'`` the
+    result is the mean over rows, of shape (); any other value gives the
+    per-row losses, of shape (n,).
+
+    Examples
+    --------
+    >>> import torch
+    >>> logits = torch.tensor([[2.0, 0.0], [0.0, 0.0]])
+    >>> targets = torch.tensor([[1.0, 0.0], [0.5, 0.5]])
+    >>> soft_cross_entropy(logits, targets, reduction="none").double().round(decimals=4).tolist()
+    [0.1269, 0.6931]
+    >>> round(soft_cross_entropy(logits, targets).item(), 4)  # log(1 + e^-2) and log 2, averaged
+    0.41
+    """
     per_row = -(targets * F.log_softmax(logits, dim=-1)).sum(dim=-1)
     return per_row.mean() if reduction == "mean" else per_row
 
@@ -52,12 +75,30 @@ class Algorithm:
 
     Parameters
     ----------
-    unlabeled_weight : float
+    unlabeled_weight : float, default=1.0
         Weight of the unlabeled loss once ramped up (``lambda_u``).
-    rampup : {'none', 'linear', 'sigmoid'}
-        Shape of the ramp-up of that weight from 0.
-    rampup_fraction : float
+    rampup : {'none', 'linear', 'sigmoid'}, default='none'
+        Shape of the ramp-up of that weight from 0
+        (:data:`~semiloop.methods.deep.schedules.RAMPUPS`).
+    rampup_fraction : float, default=0.0
         Share of the training steps the ramp-up lasts.
+
+    Raises
+    ------
+    SemiloopError
+        For a ``rampup`` that is not one of the three.
+
+    Examples
+    --------
+    >>> algorithm = Algorithm(unlabeled_weight=2.0, rampup="linear", rampup_fraction=0.5)
+    >>> algorithm.weight_at(25, 100), algorithm.weight_at(80, 100)  # half-way up, then 2
+    (1.0, 2.0)
+    >>> algorithm.get_config()
+    {'unlabeled_weight': 2.0, 'rampup': 'linear', 'rampup_fraction': 0.5}
+    >>> Algorithm(rampup="cosine")
+    Traceback (most recent call last):
+    ...
+    semiloop.errors.SemiloopError: rampup must be one of ['linear', 'none', 'sigmoid'], got 'cosine'
     """
 
     name = ""
@@ -119,10 +160,35 @@ class ThresholdedConsistency(Algorithm):
     """FixMatch's skeleton: a hard pseudo-label from the weak view trains the strong view.
 
     ``loss = CE(labeled) + lambda_u * mean_b(mask_b * CE(strong_b, argmax p_b))``
-    where ``p`` is the weak view's prediction and ``mask`` comes from
-    :meth:`mask` applied to ``p`` after :meth:`align` (identity by default). FixMatch, FlexMatch,
-    FreeMatch and SoftMatch override only those two (Sohn et al., NeurIPS
-    2020, Sec. 3.2, Eq. 4).
+    (plus :meth:`extra_loss`) where ``p`` is the weak view's prediction and
+    ``mask`` comes from :meth:`mask` applied to ``p`` after :meth:`align`
+    (identity by default); the mean runs over every unlabeled row, masked
+    or not. FixMatch and FlexMatch override :meth:`mask` only, SoftMatch
+    :meth:`align` and :meth:`mask`, FreeMatch :meth:`mask` and
+    :meth:`extra_loss` (Sohn et al., NeurIPS 2020, Sec. 3.2, Eq. 4).
+
+    Examples
+    --------
+    A subclass that weights each row by its confidence, on a linear model
+    whose logits are its inputs:
+
+    >>> import torch
+    >>> from semiloop.methods.deep.parts.context import Batch, StepContext
+    >>> class ConfidenceWeighted(ThresholdedConsistency):
+    ...     def mask(self, proba, batch, context):
+    ...         return proba.max(dim=-1).values
+    >>> net = torch.nn.Linear(2, 2, bias=False)
+    >>> _ = torch.nn.init.eye_(net.weight)
+    >>> x_unlabeled = torch.tensor([[3.0, 0.0], [1.5, 0.0]])
+    >>> batch = Batch(torch.tensor([[0.0, 3.0]]), torch.tensor([1]),
+    ...               views=[x_unlabeled, x_unlabeled])  # weak and strong views alike
+    >>> context = StepContext(net, None, 0, 10, 2, 1.0, torch.tensor([0.5, 0.5]),
+    ...                       torch.Generator(), shared_statistics=False)
+    >>> loss = ConfidenceWeighted().loss(batch, context)
+    >>> loss.mask.double().round(decimals=4).tolist(), loss.pseudo_labels.tolist()
+    ([0.9526, 0.8176], [0, 0])
+    >>> round(loss.unlabeled.item(), 4), round(loss.total.item(), 4)
+    (0.1055, 0.1541)
     """
 
     views = ("weak", "strong")

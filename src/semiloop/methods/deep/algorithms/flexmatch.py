@@ -19,6 +19,23 @@ class FlexMatch(ThresholdedConsistency):
     mapping : {'convex', 'linear'}, default='convex'
         ``M(x) = x / (2 - x)`` (the paper's choice) or ``M(x) = x``.
     unlabeled_weight : float, default=1.0
+
+    Examples
+    --------
+    The thresholds start at 0 (warm-up) and rise for the classes the model
+    predicts confidently; ``setup`` sizes the per-row memory:
+
+    >>> import torch
+    >>> from semiloop.methods.deep.parts.context import Batch
+    >>> algorithm = FlexMatch(threshold=0.9)
+    >>> algorithm.setup(n_classes=2, n_unlabeled=4, device="cpu")
+    >>> algorithm.thresholds()
+    [0.0, 0.0]
+    >>> batch = Batch(None, None, unlabeled_index=torch.tensor([0, 1]))
+    >>> algorithm.mask(torch.tensor([[0.95, 0.05], [0.99, 0.01]]), batch, None).tolist()
+    [1.0, 1.0]
+    >>> [round(t, 3) for t in algorithm.thresholds()]
+    [0.9, 0.0]
     """
 
     name = "flexmatch"

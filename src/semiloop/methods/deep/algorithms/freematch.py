@@ -79,6 +79,22 @@ class FreeMatch(ThresholdedConsistency):
         use 0.001. 0 turns the fairness term off.
     unlabeled_weight : float, default=1.0
         ``w_u``.
+
+    Examples
+    --------
+    The thresholds start at ``1 / n_classes``; a batch moves them before it
+    is masked:
+
+    >>> import torch
+    >>> algorithm = FreeMatch(momentum=0.9)
+    >>> algorithm.setup(n_classes=2, n_unlabeled=3, device="cpu")
+    >>> algorithm.thresholds()
+    [0.5, 0.5]
+    >>> proba = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.52, 0.48]])
+    >>> algorithm.mask(proba, None, None).tolist()
+    [1.0, 1.0, 0.0]
+    >>> [round(t, 3) for t in algorithm.thresholds()]
+    [0.524, 0.476]
     """
 
     name = "freematch"

@@ -30,6 +30,14 @@ class MeanTeacher(Algorithm):
     -----
     The authors' code also applies the consistency cost to the labeled rows;
     here it applies to the unlabeled rows only (as in USB).
+
+    Examples
+    --------
+    >>> algorithm = MeanTeacher()
+    >>> algorithm.uses_teacher, algorithm.views
+    (True, ('weak', 'weak'))
+    >>> [round(algorithm.weight_at(step, 1000), 2) for step in (0, 135, 270, 900)]
+    [0.67, 28.65, 100.0, 100.0]
     """
 
     name = "meanteacher"

@@ -17,6 +17,18 @@ def mixed_losses(logits, targets, n_labeled):
     ``L_X``: cross-entropy against the mixed labeled targets; ``L_U``: squared
     error of the class probabilities against the mixed guessed targets,
     averaged over rows and classes (Eq. 3-5).
+
+    ``logits`` and ``targets`` have shape (n, n_classes); the two terms
+    are tensors of shape ().
+
+    Examples
+    --------
+    >>> import torch
+    >>> logits = torch.zeros(3, 2)  # predicts (0.5, 0.5) everywhere
+    >>> targets = torch.tensor([[1.0, 0.0], [0.5, 0.5], [1.0, 0.0]])
+    >>> supervised, unlabeled = mixed_losses(logits, targets, n_labeled=1)
+    >>> round(supervised.item(), 4), unlabeled.item()  # log 2; (0 + 0 + 0.25 + 0.25) / 4
+    (0.6931, 0.125)
     """
     supervised = soft_cross_entropy(logits[:n_labeled], targets[:n_labeled])
     unlabeled = ((logits[n_labeled:].float().softmax(dim=-1) - targets[n_labeled:]) ** 2).mean()
@@ -38,7 +50,16 @@ class MixMatch(Algorithm):
     unlabeled_weight : float, default=100.0
         ``lambda_U``, reached by a linear ramp over ``rampup_fraction`` of training
         (16,000 of about 1M steps in the paper, i.e. 1/64).
-    rampup_fraction : float, default=1/64
+    rampup_fraction : float, default=0.015625
+        That is 1/64.
+
+    Examples
+    --------
+    >>> algorithm = MixMatch(n_views=3)
+    >>> algorithm.views, algorithm.unlabeled_ratio
+    (('weak', 'weak', 'weak'), 1)
+    >>> algorithm.weight_at(8, 1024), algorithm.weight_at(16, 1024)  # ramp over 1024 / 64 steps
+    (50.0, 100.0)
     """
 
     name = "mixmatch"

@@ -11,6 +11,14 @@ def consistency_mse(logits, target_proba):
     """``(1/C) ||softmax(logits) - target||^2`` per row, averaged over rows.
 
     Laine & Aila 2017, Algorithm 1; Mean Teacher's consistency cost.
+    ``logits`` and ``target_proba`` have shape (n, n_classes); the result
+    has shape ().
+
+    Examples
+    --------
+    >>> import torch
+    >>> consistency_mse(torch.zeros(1, 2), torch.tensor([[1.0, 0.0]])).item()  # (0.25 + 0.25) / 2
+    0.25
     """
     return ((logits.float().softmax(dim=-1) - target_proba) ** 2).mean()
 
@@ -31,6 +39,14 @@ class PiModel(Algorithm):
     rampup_fraction : float, default=0.27
         Share of training the ramp-up lasts (the paper: 80 of 300 epochs).
     stop_gradient : bool, default=False
+
+    Examples
+    --------
+    >>> algorithm = PiModel()
+    >>> algorithm.views  # two noisy views of each unlabeled row
+    ('weak', 'weak')
+    >>> [round(algorithm.weight_at(step, 100), 4) for step in (0, 9, 27, 50)]  # 10 exp(-5 (1-t)^2)
+    [0.0674, 1.0837, 10.0, 10.0]
     """
 
     name = "pimodel"

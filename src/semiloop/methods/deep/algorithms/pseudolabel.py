@@ -28,6 +28,12 @@ class PseudoLabel(Algorithm):
     threshold : float, default=0.0
         Rows whose confidence is below it are left out. The paper uses none
         (0); USB's version uses 0.95.
+
+    Examples
+    --------
+    >>> algorithm = PseudoLabel()
+    >>> [algorithm.weight_at(step, 100) for step in (5, 10, 35, 60, 90)]
+    [0.0, 0.0, 1.5, 3.0, 3.0]
     """
 
     name = "pseudolabel"

@@ -40,7 +40,16 @@ class ReMixMatch(Algorithm):
         ``lambda_U1``.
     window : int, default=128
         Batches in the running mean of the predictions used for alignment.
-    rampup_fraction : float, default=1/64
+    rampup_fraction : float, default=0.015625
+        That is 1/64.
+
+    Examples
+    --------
+    >>> algorithm = ReMixMatch(n_views=2)
+    >>> algorithm.views, algorithm.labeled_view
+    (('weak', 'strong', 'strong'), 'strong')
+    >>> algorithm.weight_at(8, 1024), algorithm.weight_at(16, 1024)  # ramp over 1024 / 64 steps
+    (0.75, 1.5)
     """
 
     name = "remixmatch"

@@ -27,6 +27,21 @@ class SoftMatch(ThresholdedConsistency):
         printed (a Gaussian twice as wide).
     uniform_alignment : bool, default=True
     unlabeled_weight : float, default=1.0
+
+    Examples
+    --------
+    With momentum 0 the running statistics are the batch's own: alignment
+    divides by the batch's mean prediction (2/3, 1/3), and the weights are
+    those of the aligned confidences (mean 0.77):
+
+    >>> import torch
+    >>> algorithm = SoftMatch(momentum=0.0)
+    >>> algorithm.setup(n_classes=2, n_unlabeled=3, device="cpu")
+    >>> aligned = algorithm.align(torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7]]), None)
+    >>> aligned.double().round(decimals=4).tolist()
+    [[0.8182, 0.1818], [0.6667, 0.3333], [0.1765, 0.8235]]
+    >>> algorithm.mask(aligned, None, None).double().round(decimals=4).tolist()
+    [1.0, 0.0697, 1.0]
     """
 
     name = "softmatch"

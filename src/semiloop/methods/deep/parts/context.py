@@ -27,6 +27,15 @@ class Batch:
     unlabeled_truth : Tensor of shape (n_unlabeled,), int64, or None
         True classes of the unlabeled rows, -1 where unknown, given only to
         monitor pseudo-label accuracy; algorithms never read it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> unlabeled = torch.zeros(4, 3)
+    >>> batch = Batch(torch.ones(2, 3), torch.tensor([0, 1]), views=[unlabeled, unlabeled + 1],
+    ...               unlabeled_index=torch.arange(4))
+    >>> len(batch.views), tuple(batch.views[1].shape), batch.unlabeled_truth is None
+    (2, (4, 3), True)
     """
 
     x_labeled: torch.Tensor
@@ -37,19 +46,45 @@ class Batch:
 
 
 def has_batch_norm(model):
-    """Whether ``model`` holds a batch-norm layer (its outputs depend on the whole batch)."""
+    """Whether ``model`` holds a batch-norm layer (its outputs depend on the whole batch).
+
+    Examples
+    --------
+    >>> import torch
+    >>> has_batch_norm(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4)))
+    True
+    >>> has_batch_norm(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.LayerNorm(4)))
+    False
+    """
     return any(isinstance(module, _BatchNorm) for module in model.modules())
 
 
 def world_size():
-    """Processes in the ``torch.distributed`` group (1 when there is none)."""
+    """Processes in the ``torch.distributed`` group (1 when there is none).
+
+    Examples
+    --------
+    >>> world_size()  # a single process, no process group
+    1
+    """
     if dist.is_available() and dist.is_initialized():
         return dist.get_world_size()
     return 1
 
 
 def all_reduce_sum(tensor):
-    """The sum of ``tensor`` over every process (a detached copy; itself in one process)."""
+    """The sum of ``tensor`` over every process (a detached copy; itself in one process).
+
+    Same shape as ``tensor``; gradients do not flow through it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> counts = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> total = all_reduce_sum(counts)  # one process: the values themselves, detached
+    >>> total.tolist(), total.requires_grad
+    ([1.0, 2.0], False)
+    """
     if world_size() == 1:
         return tensor.detach()
     total = tensor.detach().clone()
@@ -62,8 +97,17 @@ def all_gather(tensor):
 
     Used for the batch statistics that mask policies and distribution
     alignment keep, so that every process updates them with the global
-    batch and they stay those of the published algorithm. Gradients do not
-    flow through it.
+    batch and they stay those of the published algorithm. A tensor of shape
+    (n, ...) on each of ``k`` processes gives shape (k * n, ...), in rank
+    order, and gradients do not flow through it; in one process the tensor
+    itself comes back, with its gradients (the callers pass detached tensors).
+
+    Examples
+    --------
+    >>> import torch
+    >>> proba = torch.tensor([[0.9, 0.1]])
+    >>> all_gather(proba) is proba  # one process: the tensor itself
+    True
     """
     if world_size() == 1:
         return tensor
@@ -93,6 +137,19 @@ class StepContext:
     shared_statistics : bool
         Whether :meth:`forward` must run all its inputs in one batch (the
         model has batch norm, whose statistics depend on the batch).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 3)
+    >>> context = StepContext(net, None, step=0, total_steps=10, n_classes=3,
+    ...                       unlabeled_weight=1.0, labeled_prior=torch.full((3,), 1 / 3),
+    ...                       generator=torch.Generator().manual_seed(0),
+    ...                       shared_statistics=has_batch_norm(net))
+    >>> labeled, weak = context.forward([torch.zeros(2, 2), torch.zeros(5, 2)],
+    ...                                 grad=[True, False])
+    >>> tuple(labeled.shape), tuple(weak.shape), labeled.requires_grad, weak.requires_grad
+    ((2, 3), (5, 3), True, False)
     """
 
     model: torch.nn.Module

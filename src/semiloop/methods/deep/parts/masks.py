@@ -41,7 +41,18 @@ class _Policy:
 
 
 class FixedMask(_Policy):
-    """FixMatch's mask: ``max_c p(c) >= threshold`` (Sohn et al., NeurIPS 2020, Eq. 4)."""
+    """FixMatch's mask: ``max_c p(c) >= threshold`` (Sohn et al., NeurIPS 2020, Eq. 4).
+
+    Called with ``proba`` of shape (n, n_classes), returns a mask of shape
+    (n,) of 1.0 and 0.0 in the dtype of ``proba``. It keeps no state.
+
+    Examples
+    --------
+    >>> import torch
+    >>> proba = torch.tensor([[0.75, 0.25], [0.6, 0.4], [0.1, 0.9]])
+    >>> FixedMask(0.75)(proba).tolist()  # a confidence equal to the threshold counts
+    [1.0, 0.0, 1.0]
+    """
 
     def __init__(self, threshold=0.95):
         self.threshold = threshold
@@ -59,6 +70,10 @@ class CurriculumMask(_Policy):
     The mask uses the state before the batch; then the batch (gathered over
     processes, with its row ``indices``) updates it.
 
+    Called with ``proba`` of shape (n, n_classes) and ``indices`` of shape
+    (n,) (each row's position in the pool), it returns a mask of shape (n,)
+    in the dtype of ``proba``.
+
     Parameters
     ----------
     n_unlabeled : int
@@ -67,6 +82,21 @@ class CurriculumMask(_Policy):
     threshold : float, default=0.95
     warmup : bool, default=True
     mapping : {'convex', 'linear'}, default='convex'
+    device : torch.device or str, default=None
+        Where the per-row memory lives (None: torch's default device).
+
+    Examples
+    --------
+    >>> import torch
+    >>> policy = CurriculumMask(4, 2, threshold=0.9)
+    >>> policy.thresholds()  # nothing learned yet: warm-up starts every class at 0
+    [0.0, 0.0]
+    >>> policy(torch.tensor([[0.95, 0.05], [0.99, 0.01]]), torch.tensor([0, 1])).tolist()
+    [1.0, 1.0]
+    >>> [round(t, 3) for t in policy.thresholds()]  # beta = 2 / max(2, 4 - 2) and 0 / 2
+    [0.9, 0.0]
+    >>> policy(torch.tensor([[0.85, 0.15], [0.3, 0.7]]), torch.tensor([2, 3])).tolist()
+    [0.0, 1.0]
     """
 
     def __init__(self, n_unlabeled, n_classes, threshold=0.95, *, warmup=True,
@@ -95,6 +125,29 @@ class SelfAdaptiveMask(_Policy):
     A global threshold (EMA of the mean confidence) scaled per class by the
     max-normalised EMA of the class probabilities; the batch (gathered) updates
     the EMAs first, then is masked. See :func:`semiloop.thresholds.freematch_step`.
+
+    Called with ``proba`` of shape (n, n_classes), it returns a mask of
+    shape (n,) in the dtype of ``proba``. The EMAs start at ``1 / n_classes``.
+
+    Parameters
+    ----------
+    n_classes : int
+    momentum : float, default=0.999
+        ``lambda``, the EMA momentum.
+    device : torch.device or str, default=None
+        Where the EMAs live (None: torch's default device).
+
+    Examples
+    --------
+    >>> import torch
+    >>> policy = SelfAdaptiveMask(2, momentum=0.9)
+    >>> policy.thresholds()
+    [0.5, 0.5]
+    >>> proba = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.52, 0.48]])
+    >>> policy(proba).tolist()  # global threshold 0.9 * 0.5 + 0.1 * 0.74 = 0.524
+    [1.0, 1.0, 0.0]
+    >>> [round(t, 3) for t in policy.thresholds()]
+    [0.524, 0.476]
     """
 
     def __init__(self, n_classes, momentum=0.999, *, device=None):
@@ -116,6 +169,33 @@ class TruncatedGaussianWeight(_Policy):
     (Chen et al., ICLR 2023, Sec. 3.2, Eq. 7); see :func:`semiloop.thresholds.softmatch_weights`.
 
     ``n_sigma=1`` is the paper's formula; the authors' code uses 2.
+
+    Called with ``proba`` of shape (n, n_classes), it updates the EMAs with
+    the batch, then returns weights of shape (n,) in the dtype of ``proba``.
+    The EMAs start at a mean of ``1 / n_classes`` and a variance of 1.
+
+    Parameters
+    ----------
+    n_classes : int
+    momentum : float, default=0.999
+        EMA momentum of the confidence's mean and variance.
+    max_weight : float, default=1.0
+        ``lambda_max``, the weight at or above the mean confidence.
+    n_sigma : float, default=1.0
+        Divides the Gaussian's standard deviation.
+    device : torch.device or str, default=None
+        Where the EMAs live (None: torch's default device).
+
+    Examples
+    --------
+    >>> import torch
+    >>> proba = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3]])
+    >>> policy = TruncatedGaussianWeight(2, momentum=0.0)  # the batch's mean 0.8, variance 0.01
+    >>> policy(proba).double().round(decimals=4).tolist()  # exp(-0.5) one sigma below
+    [1.0, 1.0, 0.6065]
+    >>> policy = TruncatedGaussianWeight(2, momentum=0.0, n_sigma=2.0)
+    >>> policy(proba).double().round(decimals=4).tolist()  # half as wide: exp(-2)
+    [1.0, 1.0, 0.1353]
     """
 
     def __init__(self, n_classes, momentum=0.999, *, max_weight=1.0, n_sigma=1.0, device=None):

@@ -20,7 +20,17 @@ __all__ = ["DistributionAlignment", "hard_labels", "sharpen"]
 
 
 def hard_labels(proba):
-    """``argmax_c p(c)`` per row: the hard pseudo-label (Lee 2013; FixMatch)."""
+    """``argmax_c p(c)`` per row: the hard pseudo-label (Lee 2013; FixMatch).
+
+    ``proba`` of shape (n, n_classes) gives int64 labels of shape (n,); a tie
+    goes to the first of the tied classes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> hard_labels(torch.tensor([[0.2, 0.8], [0.7, 0.3], [0.5, 0.5]])).tolist()
+    [1, 0, 0]
+    """
     return proba.argmax(dim=-1)
 
 
@@ -28,7 +38,26 @@ def sharpen(proba, temperature):
     """``p(c)^(1/T) / sum_k p(k)^(1/T)`` per row (MixMatch, Berthelot et al. 2019, Eq. 7).
 
     ``temperature`` below 1 makes the distribution more confident; as it goes
-    to 0 the result tends to the one-hot hard label.
+    to 0 the result tends to the one-hot hard label; 1 leaves it as it is.
+    Returns a tensor of the shape of ``proba``, (n, n_classes), each row summing to 1.
+
+    Raises
+    ------
+    SemiloopError
+        When ``temperature`` is not above 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> proba = torch.tensor([[0.5, 0.3, 0.2]])
+    >>> sharpen(proba, 0.5).double().round(decimals=4).tolist()  # squared, then renormalised
+    [[0.6579, 0.2368, 0.1053]]
+    >>> sharpen(proba, 1.0).double().round(decimals=4).tolist()
+    [[0.5, 0.3, 0.2]]
+    >>> sharpen(proba, 0)
+    Traceback (most recent call last):
+    ...
+    semiloop.errors.SemiloopError: sharpening temperature must be > 0, got 0
     """
     if temperature <= 0:
         raise SemiloopError(f"sharpening temperature must be > 0, got {temperature}")
