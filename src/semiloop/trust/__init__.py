@@ -1,14 +1,17 @@
 """Trust: tell when unlabeled (or live) data should not be trusted.
 
 Two-sample statistics between a reference and a current sample
-(:mod:`semiloop.trust.drift` for features, :mod:`semiloop.trust.predictions`
-for a model's predictions), used before training (labeled vs unlabeled rows)
+(:mod:`semiloop.trust.drift` for each feature,
+:mod:`semiloop.trust.classifier_test` for the whole table,
+:mod:`semiloop.trust.predictions` for a model's predictions), used before training
+(labeled vs unlabeled rows)
 and after deployment (training data vs newly scored rows). This layer knows
 nothing of the methods: it works on tables, arrays and predicted probabilities.
 """
 
+from semiloop.trust.classifier_test import ClassifierTest, classifier_two_sample_test
 from semiloop.trust.drift import FeatureDrift, feature_drift, population_stability_index
 from semiloop.trust.predictions import PredictionDrift, prediction_drift
 
-__all__ = ["FeatureDrift", "PredictionDrift", "feature_drift", "population_stability_index",
-           "prediction_drift"]
+__all__ = ["ClassifierTest", "FeatureDrift", "PredictionDrift", "classifier_two_sample_test",
+           "feature_drift", "population_stability_index", "prediction_drift"]
