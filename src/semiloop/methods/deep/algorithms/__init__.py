@@ -66,18 +66,18 @@ def make_algorithm(name, **options):
     ...     make_algorithm("fixmatch", temperature=0.5)
     ... except SemiloopError as error:
     ...     print(error)
-    fixmatch does not take ...; its options are threshold, unlabeled_weight
+    fixmatch does not take 'temperature'; its options are threshold, unlabeled_weight
     """
     if name not in ALGORITHMS:
         raise SemiloopError(f"deep algorithm {name!r} is not known; use one of "
                             f"{', '.join(ALGORITHMS)}")
     module, klass = ALGORITHMS[name].split(":")
     cls = getattr(import_module(module), klass)
-    try:
-        return cls(**options)
-    except TypeError as error:
-        import inspect
+    import inspect
 
-        accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-        raise SemiloopError(f"{name} does not take {error}; its options are "
-                            f"{', '.join(accepted) or 'none'}") from None
+    accepted = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise SemiloopError(f"{name} does not take {', '.join(map(repr, unknown))}; its options "
+                            f"are {', '.join(accepted) or 'none'}")
+    return cls(**options)
