@@ -5,13 +5,23 @@ Two-sample statistics between a reference and a current sample
 :mod:`semiloop.trust.classifier_test` for the whole table,
 :mod:`semiloop.trust.predictions` for a model's predictions), used before training
 (labeled vs unlabeled rows)
-and after deployment (training data vs newly scored rows). This layer knows
+and after deployment (training data vs newly scored rows); per-row scores of
+unlabeled rows, classes no one labeled, and a filter
+(:mod:`semiloop.trust.scores`). This layer knows
 nothing of the methods: it works on tables, arrays and predicted probabilities.
 """
 
 from semiloop.trust.classifier_test import ClassifierTest, classifier_two_sample_test
 from semiloop.trust.drift import FeatureDrift, feature_drift, population_stability_index
 from semiloop.trust.predictions import PredictionDrift, prediction_drift
+from semiloop.trust.scores import (
+    RowScores,
+    UnseenCluster,
+    row_scores,
+    trusted_mask,
+    unseen_class_clusters,
+)
 
-__all__ = ["ClassifierTest", "FeatureDrift", "PredictionDrift", "classifier_two_sample_test",
-           "feature_drift", "population_stability_index", "prediction_drift"]
+__all__ = ["ClassifierTest", "FeatureDrift", "PredictionDrift", "RowScores", "UnseenCluster",
+           "classifier_two_sample_test", "feature_drift", "population_stability_index",
+           "prediction_drift", "row_scores", "trusted_mask", "unseen_class_clusters"]
