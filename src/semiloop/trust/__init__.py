@@ -7,10 +7,12 @@ Two-sample statistics between a reference and a current sample
 (labeled vs unlabeled rows)
 and after deployment (training data vs newly scored rows); per-row scores of
 unlabeled rows, classes no one labeled, and a filter
-(:mod:`semiloop.trust.scores`). This layer knows
+(:mod:`semiloop.trust.scores`); and the verdict before training that combines
+them (:mod:`semiloop.trust.check`). This layer knows
 nothing of the methods: it works on tables, arrays and predicted probabilities.
 """
 
+from semiloop.trust.check import TrustCheck, check_unlabeled
 from semiloop.trust.classifier_test import ClassifierTest, classifier_two_sample_test
 from semiloop.trust.drift import FeatureDrift, feature_drift, population_stability_index
 from semiloop.trust.predictions import PredictionDrift, prediction_drift
@@ -22,6 +24,19 @@ from semiloop.trust.scores import (
     unseen_class_clusters,
 )
 
-__all__ = ["ClassifierTest", "FeatureDrift", "PredictionDrift", "RowScores", "UnseenCluster",
-           "classifier_two_sample_test", "feature_drift", "population_stability_index",
-           "prediction_drift", "row_scores", "trusted_mask", "unseen_class_clusters"]
+__all__ = [
+    "ClassifierTest",
+    "FeatureDrift",
+    "PredictionDrift",
+    "RowScores",
+    "TrustCheck",
+    "UnseenCluster",
+    "check_unlabeled",
+    "classifier_two_sample_test",
+    "feature_drift",
+    "population_stability_index",
+    "prediction_drift",
+    "row_scores",
+    "trusted_mask",
+    "unseen_class_clusters",
+]

@@ -1,0 +1,205 @@
+"""Before training: should the unlabeled rows be trusted? A verdict in words, with its evidence.
+
+:func:`check_unlabeled` compares the labeled rows of a table with its
+unlabeled rows and says **trust**, **caution** or **do not trust**:
+
+- **do not trust** when a classifier tells the unlabeled rows from the
+  labeled ones well (classifier two-sample test, AUC at least
+  :data:`LARGE_AUC` with ``p <= 0.01``), or when a group of unlabeled rows
+  holding at least :data:`UNSEEN_SHARE` of them lies apart from every labeled
+  class (a class no one labeled);
+- **caution** when the classifier test or a per-feature test (Holm-corrected
+  across features) rejects at :data:`CAUTION_LEVEL`, or a smaller unlabeled
+  group lies apart from the labels;
+- **trust** otherwise.
+
+The two caution tests share a level of 0.05 (0.025 each), so on clean data
+(labeled rows drawn at random from the same rows as the unlabeled ones) each
+verdict other than trust is given at most 5% of the time.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> rng = np.random.default_rng(0)
+>>> labeled = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+>>> unlabeled = pd.DataFrame({"a": rng.normal(size=600), "b": rng.normal(2.0, 1, 600)})
+>>> result = check_unlabeled(labeled, unlabeled, np.arange(60) % 2)
+>>> result.verdict, result.classifier_test.drivers[0][0]
+('do not trust', 'b')
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from semiloop.errors import DataError
+from semiloop.trust.classifier_test import ClassifierTest, classifier_two_sample_test
+from semiloop.trust.drift import feature_drift
+from semiloop.trust.scores import FAR_PERCENTILE, RowScores, row_scores, unseen_class_clusters
+
+__all__ = ["CAUTION_LEVEL", "LARGE_AUC", "UNSEEN_SHARE", "VERDICTS", "TrustCheck",
+           "check_unlabeled", "holm_rejections"]
+
+VERDICTS = ("trust", "caution", "do not trust")
+#: Classifier-test AUC from which the unlabeled rows are not trusted (with p <= 0.01).
+LARGE_AUC = 0.70
+#: Share of the unlabeled rows in a group apart from the labels that is not trusted.
+UNSEEN_SHARE = 0.05
+#: Level of each of the two caution tests (classifier test; Holm over the features).
+CAUTION_LEVEL = 0.025
+
+
+@dataclass(frozen=True)
+class TrustCheck:
+    """The verdict on a table's unlabeled rows and the evidence behind it.
+
+    Attributes
+    ----------
+    verdict : {"trust", "caution", "do not trust"}
+    reasons : list of str
+        What was found, one sentence each (empty for trust).
+    advice : list of str
+        What to do about it.
+    feature_drift : list of FeatureDrift
+        Every compared feature, the most shifted first.
+    classifier_test : ClassifierTest
+    unseen_clusters : list of UnseenCluster
+    scores : RowScores
+        Per-row scores of the unlabeled rows (entropy from a logistic model
+        fitted on the labeled rows).
+    far_share : float
+        Share of unlabeled rows farther from the labels than almost every
+        label is from the others (``knn_percentile > 0.99``).
+    prior, predicted_shares : ndarray of shape (n_classes,)
+        Labeled class shares, and the shares the logistic model predicts for
+        the unlabeled rows.
+    n_labeled, n_unlabeled : int
+    drifted_features : list of str
+        Features whose test rejects after Holm's correction (or whose
+        distance reaches its threshold on large samples).
+    """
+
+    verdict: str
+    reasons: list
+    advice: list
+    feature_drift: list
+    classifier_test: ClassifierTest
+    unseen_clusters: list
+    scores: RowScores
+    far_share: float
+    prior: np.ndarray
+    predicted_shares: np.ndarray
+    n_labeled: int
+    n_unlabeled: int
+    drifted_features: list = field(default_factory=list)
+
+
+def holm_rejections(p_values, level):
+    """Which hypotheses Holm's step-down procedure rejects at family-wise ``level``.
+
+    >>> holm_rejections([0.01, 0.04, 0.03], 0.05).tolist()
+    [True, False, False]
+    """
+    p_values = np.asarray(p_values, dtype=float)
+    order = np.argsort(p_values, kind="stable")
+    thresholds = level / (len(p_values) - np.arange(len(p_values)))
+    passed = p_values[order] <= thresholds
+    n_rejected = len(passed) if passed.all() else int(np.argmin(passed))
+    rejected = np.zeros(len(p_values), dtype=bool)
+    rejected[order[:n_rejected]] = True
+    return rejected
+
+
+def check_unlabeled(labeled, unlabeled, y_labeled, *, roles=None, random_state=0):
+    """Compare a table's labeled and unlabeled rows and give a verdict.
+
+    Parameters
+    ----------
+    labeled, unlabeled : pandas.DataFrame
+        Feature columns (no label column) of the labeled and unlabeled rows.
+    y_labeled : array-like of shape (n_labeled,)
+        Class labels of the labeled rows.
+    roles : dict, default=None
+        Column roles (:mod:`semiloop.features.roles`); id and text columns
+        are not compared feature by feature.
+    random_state : int, default=0
+
+    Returns
+    -------
+    TrustCheck
+
+    Raises
+    ------
+    DataError
+        With fewer than 5 labeled or unlabeled rows, or fewer than two classes.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import LabelEncoder, StandardScaler
+
+    from semiloop.features import TableEncoder
+    from semiloop.features.roles import infer_roles
+
+    y_labeled = np.asarray(y_labeled)
+    if len(labeled) < 5 or len(unlabeled) < 5:
+        raise DataError(f"the check needs at least 5 labeled and 5 unlabeled rows, got "
+                        f"{len(labeled)} and {len(unlabeled)}")
+    codes = LabelEncoder().fit_transform(y_labeled)
+    n_classes = int(codes.max()) + 1
+    if n_classes < 2:
+        raise DataError("the labeled rows hold a single class; label rows of at least two "
+                        "classes before checking")
+    roles = {**infer_roles(labeled), **(roles or {})}
+    drifts = feature_drift(labeled, unlabeled, roles=roles)
+    test = classifier_two_sample_test(labeled, unlabeled, roles=roles,
+                                      random_state=random_state)
+    encoder = TableEncoder(nan_policy="impute", roles=roles).fit(
+        pd.concat([labeled, unlabeled], ignore_index=True))
+    X_labeled, X_unlabeled = encoder.transform(labeled), encoder.transform(unlabeled)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(
+        X_labeled, codes)
+    proba = model.predict_proba(X_unlabeled)
+    scores = row_scores(X_labeled, X_unlabeled, proba=proba, random_state=random_state)
+    clusters = unseen_class_clusters(scores, random_state=random_state)
+    prior = np.bincount(codes, minlength=n_classes) / len(codes)
+    predicted = np.bincount(proba.argmax(axis=1), minlength=n_classes) / len(proba)
+
+    tested = [d for d in drifts if d.p_value is not None]
+    rejected = holm_rejections([d.p_value for d in tested], CAUTION_LEVEL) if tested else []
+    drifted = [d for d, r in zip(tested, rejected, strict=True) if r]
+    drifted += [d for d in drifts if d.p_value is None and d.drifted]
+    reasons, advice, verdict = [], [], "trust"
+    drivers = ", ".join(name for name, _ in test.drivers[:3])
+    big = [c for c in clusters if c.size >= UNSEEN_SHARE * len(unlabeled)]
+    if test.p_value <= 0.01 and test.auc >= LARGE_AUC:
+        verdict = "do not trust"
+        reasons.append(f"a classifier tells the unlabeled rows from the labeled ones (AUC "
+                       f"{test.auc:.2f}, p = {test.p_value:.3g}), mostly by {drivers}")
+        advice.append("label a random sample of the unlabeled rows, or drop the rows least "
+                      "like the labeled ones before training (--filter-unlabeled)")
+    elif test.p_value <= CAUTION_LEVEL:
+        verdict = "caution"
+        reasons.append(f"the unlabeled rows differ a little from the labeled ones (classifier "
+                       f"AUC {test.auc:.2f}, p = {test.p_value:.3g}), mostly by {drivers}")
+    if drifted:
+        verdict = max(verdict, "caution", key=VERDICTS.index)
+        names = ", ".join(d.feature for d in drifted[:5])
+        reasons.append(f"{len(drifted)} feature(s) are distributed differently in the "
+                       f"unlabeled rows: {names}")
+    if big:
+        verdict = "do not trust"
+    if clusters:
+        verdict = max(verdict, "caution", key=VERDICTS.index)
+        sizes = ", ".join(str(c.size) for c in clusters)
+        reasons.append(f"{sum(c.size for c in clusters)} unlabeled rows form "
+                       f"{len(clusters)} group(s) ({sizes} rows) apart from every labeled "
+                       "class: likely a class no one has labeled")
+        advice.append("label a few rows of each group (they are listed in the report) or "
+                      "leave them out of training")
+    if verdict == "caution" and not advice:
+        advice.append("train with the guard (the default) and check the held-out comparison; "
+                      "label rows from the shifted features' ranges to close the gap")
+    return TrustCheck(verdict, reasons, advice, drifts, test, clusters, scores,
+                      float(np.mean(scores.knn_percentile > FAR_PERCENTILE)), prior, predicted,
+                      len(labeled), len(unlabeled), [d.feature for d in drifted])
