@@ -716,3 +716,6 @@ def _text(value):
 
 def _number(value):
     return "n/a" if value is None else f"{value:.3f}"
+
+
+from semiloop import cli_check  # noqa: E402,F401  registers `semiloop check` on app

@@ -39,7 +39,7 @@ from semiloop.trust.drift import feature_drift
 from semiloop.trust.scores import FAR_PERCENTILE, RowScores, row_scores, unseen_class_clusters
 
 __all__ = ["CAUTION_LEVEL", "LARGE_AUC", "UNSEEN_SHARE", "VERDICTS", "TrustCheck",
-           "check_unlabeled", "holm_rejections"]
+           "check_to_dict", "check_unlabeled", "holm_rejections"]
 
 VERDICTS = ("trust", "caution", "do not trust")
 #: Classifier-test AUC from which the unlabeled rows are not trusted (with p <= 0.01).
@@ -203,3 +203,46 @@ def check_unlabeled(labeled, unlabeled, y_labeled, *, roles=None, random_state=0
     return TrustCheck(verdict, reasons, advice, drifts, test, clusters, scores,
                       float(np.mean(scores.knn_percentile > FAR_PERCENTILE)), prior, predicted,
                       len(labeled), len(unlabeled), [d.feature for d in drifted])
+
+
+def check_to_dict(result, *, classes=None, ids=None, top=20):
+    """A JSON-ready summary of a :class:`TrustCheck` (plain numbers, lists and strings).
+
+    Parameters
+    ----------
+    result : TrustCheck
+    classes : array-like, default=None
+        Class names for ``prior`` and ``predicted_shares`` (default: 0 .. k-1).
+    ids : array-like of shape (n_unlabeled,), default=None
+        Ids of the unlabeled rows, used to list the rows of each unseen group.
+    top : int, default=20
+        Features listed with their statistics (the most shifted first).
+    """
+    classes = [str(c) for c in (range(len(result.prior)) if classes is None else classes)]
+    ids = np.arange(result.n_unlabeled) if ids is None else np.asarray(ids)
+    test = result.classifier_test
+    return {
+        "verdict": result.verdict, "reasons": list(result.reasons),
+        "advice": list(result.advice), "n_labeled": result.n_labeled,
+        "n_unlabeled": result.n_unlabeled,
+        "classifier_test": {"auc": test.auc, "p_value": test.p_value,
+                            "n_permutations": test.n_permutations,
+                            "drivers": [{"feature": f, "auc_drop": v}
+                                        for f, v in test.drivers[:top]]},
+        "drifted_features": list(result.drifted_features),
+        "features": [{"feature": d.feature, "kind": d.kind, "test": d.test,
+                      "statistic": d.statistic, "p_value": d.p_value, "effect": d.effect,
+                      "psi": d.psi, "psi_band": d.psi_band, "drifted": d.drifted}
+                     for d in result.feature_drift[:top]],
+        "unseen_groups": [{"size": c.size, "median_knn_percentile": c.median_percentile,
+                           "ids": [_plain(i) for i in ids[c.rows]]}
+                          for c in result.unseen_clusters],
+        "far_share": result.far_share,
+        "class_shares": {"labeled": dict(zip(classes, result.prior.tolist(), strict=True)),
+                         "predicted_unlabeled": dict(zip(
+                             classes, result.predicted_shares.tolist(), strict=True))},
+    }
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value

@@ -1,0 +1,47 @@
+"""`semiloop check`: the verdict in words, JSON beside it, and errors as the CLI gives them."""
+
+import json
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from semiloop.cli import app
+
+runner = CliRunner()
+
+
+def _write(tmp_path, shift):
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
+                          "key": [f"k{i}" for i in range(n)]})
+    frame["label"] = np.where(frame["a"] + frame["b"] > 0, "yes", "no")
+    unlabeled = np.arange(n) >= 60
+    frame.loc[unlabeled, "label"] = ""
+    frame.loc[unlabeled, "b"] += shift
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_check_prints_a_verdict_and_writes_json(tmp_path):
+    path = _write(tmp_path, shift=2.0)
+    result = runner.invoke(app, ["check", str(path), "--label", "label", "--id", "key",
+                                 "--json", str(tmp_path / "check.json")])
+    assert result.exit_code == 0, result.output
+    assert "verdict: do not trust (60 labeled, 340 unlabeled rows)" in result.output
+    assert "mostly by b" in result.output
+    summary = json.loads((tmp_path / "check.json").read_text())
+    assert summary["verdict"] == "do not trust" and "b" in summary["drifted_features"]
+    assert summary["class_shares"]["labeled"].keys() == {"no", "yes"}
+
+
+def test_check_on_clean_rows_says_trust_and_errors_exit_2(tmp_path):
+    path = _write(tmp_path, shift=0.0)
+    result = runner.invoke(app, ["check", str(path), "--label", "label", "--id", "key"])
+    assert result.exit_code == 0, result.output
+    assert "verdict: trust" in result.output
+    bad = runner.invoke(app, ["check", str(path), "--label", "nope"])
+    assert bad.exit_code == 2 and "semiloop: error:" in bad.output
+    assert "Traceback" not in bad.output
