@@ -45,3 +45,20 @@ def test_check_on_clean_rows_says_trust_and_errors_exit_2(tmp_path):
     bad = runner.invoke(app, ["check", str(path), "--label", "nope"])
     assert bad.exit_code == 2 and "semiloop: error:" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_train_leaves_out_the_least_trusted_unlabeled_rows_and_still_predicts_them(tmp_path):
+    path = _write(tmp_path, shift=0.0)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["train", str(path), "--label", "label", "--id", "key",
+                                 "--method", "self-training", "--filter-unlabeled", "0.25",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["unlabeled_filtered_out"] == 85 and metrics["n_unlabeled"] == 340
+    assert "--filter-unlabeled 0.25" in metrics["run"]["command"]
+    assert len(pd.read_csv(out / "predictions.csv")) == 340
+    assert "left out of training: 85 unlabeled rows" in result.output
+    bad = runner.invoke(app, ["train", str(path), "--label", "label", "--filter-unlabeled",
+                              "0.95", "--out", str(out)])
+    assert bad.exit_code == 2

@@ -133,6 +133,11 @@ def train(
              "(n, channels, length) and y, or a table whose columns are the samples; needs "
              "a deep method). auto: signal for an .npz whose X has 3 dimensions, else "
              "table.")] = "auto",
+    filter_unlabeled: Annotated[float, typer.Option(
+        metavar="SHARE", min=0.0, max=0.9,
+        help="Leave this share of the unlabeled rows out of training: those farthest from "
+             "every labeled row and most isolated in the table (see `semiloop check`); they "
+             "are still predicted. Tables only. Default: 0 (none).")] = 0.0,
 ):
     """Train a model on a table with some labels, and predict its unlabeled rows.
 
@@ -159,6 +164,11 @@ def train(
                    "encoding": encoding, "sep": sep, "na_values": na_values or None,
                    "method_options": _method_options(MethodName(method).value, steps, device),
                    "modality": _modality(modality, data)}
+        if filter_unlabeled:
+            if options["modality"] != "table":
+                raise SemiloopError("--filter-unlabeled works on tables, not signals; "
+                                    "leave it out")
+            options["filter_unlabeled"] = filter_unlabeled
         stage.doing = (f"training --method {options['method']} --model {options['model']} "
                        f"on {str(data)!r}")
         with _quiet_deprecations(), _training_progress(console) as progress:
@@ -312,6 +322,7 @@ _CLI_SPELLINGS = {
     ("unlabeled_marker", "train"): "--unlabeled-marker {value!r}",
     ("method", "train"): "--method {value}",
     ("label", "train"): "--label {value}",
+    ("filter_unlabeled", "train"): "--filter-unlabeled {value}",
     **{(name, command): spelling for command in ("train", "predict") for name, spelling in {
         "encoding": "--encoding {value}",
         "sep": "--sep {value!r}",
@@ -433,6 +444,8 @@ def _command_line(data, label, out, options):
         words += [f"--{name}", str(value)]
     if options.get("modality", "table") != "table":
         words += ["--modality", options["modality"]]
+    if options.get("filter_unlabeled"):
+        words += ["--filter-unlabeled", str(options["filter_unlabeled"])]
     return shlex.join(words)
 
 
@@ -633,6 +646,10 @@ def _print_train_summary(console, metrics, out, n_predictions):
         classes.add_row(_text(name), str(metrics["labeled_per_class"].get(name, 0)),
                         str(metrics["pseudo_labels_per_class"].get(name, 0)))
     console.print(classes)
+    if metrics.get("unlabeled_filtered_out"):
+        console.print(_text(f"left out of training: {metrics['unlabeled_filtered_out']} "
+                            "unlabeled rows least like the labeled ones (--filter-unlabeled); "
+                            "they are predicted all the same"), soft_wrap=True)
     console.print(_text(f"method: {metrics['method']}; kept: {metrics['kept']}"))
     if "rounds" in metrics:
         console.print(f"self-training rounds: {metrics['rounds']} "

@@ -145,7 +145,7 @@ def build_pipeline(model="logreg", *, method=DEFAULT_METHOD, nan_policy="error",
 def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column=None,
                 unlabeled_marker=None, nan_policy="error", random_state=0, callbacks=None,
                 encoding=None, sep=None, na_values=None, method_options=None,
-                modality="table"):
+                modality="table", filter_unlabeled=0.0):
     """Fit one of semiloop's methods on a table.
 
     Parameters
@@ -169,6 +169,11 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
         shape (n, length) or (n, channels, length), labels in ``y``; ``label``
         is then ``"label"``) or from a table whose feature columns, in order,
         are the samples; it needs a deep method, whose network is a 1-D CNN.
+    filter_unlabeled : float, default=0.0
+        Share of the unlabeled rows left out of training as the least
+        trustworthy (far from every labeled row, isolated in the pool; see
+        :func:`semiloop.trust.trusted_mask`); they are still predicted.
+        Tables only.
 
     Returns
     -------
@@ -189,25 +194,56 @@ def train_table(data, label, *, model="logreg", method=DEFAULT_METHOD, id_column
     pipeline = build_pipeline(model, method=method, nan_policy=nan_policy,
                               random_state=random_state, callbacks=callbacks,
                               **(method_options or {}))
-    y = dataset.labels(dataset.y)
+    fitted = dataset
+    if filter_unlabeled:
+        fitted = _trusted_rows(dataset, filter_unlabeled, nan_policy, random_state)
+    y = fitted.labels(fitted.y)
     started = time.perf_counter()
     with _openmp_threads(model, len(y)), warnings.catch_warnings():
         # load_dataset has already warned about thin classes, naming the column
         warnings.filterwarnings("ignore", message=r".* have a single labeled row",
                                 category=SemiloopWarning)
-        pipeline.fit(dataset.features, y)
+        pipeline.fit(fitted.features, y)
     seconds = time.perf_counter() - started
     estimator = pipeline.named_steps["ssl"]
     _detach_callbacks(estimator)
     unlabeled = ~dataset.labeled_mask
     frame = dataset.features[unlabeled]
     predictions = prediction_frame(pipeline, frame, dataset.ids[unlabeled])
+    run_options = {**(method_options or {}), **read}
+    if filter_unlabeled:
+        run_options["filter_unlabeled"] = filter_unlabeled
     metrics = {"run": _run_record(data, label, model=model, method=method,
                                   id_column=id_column, unlabeled_marker=unlabeled_marker,
                                   nan_policy=nan_policy, random_state=random_state,
-                                  **(method_options or {}), **read),
-               **_metrics(estimator, dataset, model, method, seconds)}
+                                  **run_options),
+               **_metrics(estimator, fitted, model, method, seconds)}
+    if filter_unlabeled:
+        metrics.update({"n_rows": len(dataset), "n_unlabeled": int(dataset.n_unlabeled),
+                        "unlabeled_filtered_out": int(dataset.n_unlabeled - fitted.n_unlabeled)})
     return TrainResult(TableModel(pipeline, label, id_column), predictions, metrics)
+
+
+def _trusted_rows(dataset, share, nan_policy, random_state):
+    """``dataset`` without the least trustworthy ``share`` of its unlabeled rows."""
+    from semiloop.data import Dataset
+    from semiloop.features import TableEncoder
+    from semiloop.trust import row_scores, trusted_mask
+
+    if not 0 < share < 1:
+        raise DataError(f"filter_unlabeled must be a share in (0, 1), got {share}; for "
+                        "example 0.1 leaves out the least trustworthy tenth",
+                        options={"filter_unlabeled": 0.1})
+    X = TableEncoder(nan_policy=nan_policy, random_state=random_state).fit_transform(
+        dataset.features)
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=float)
+    labeled = dataset.labeled_mask
+    keep = np.ones(len(dataset), dtype=bool)
+    keep[~labeled] = trusted_mask(row_scores(X[labeled], X[~labeled],
+                                             random_state=random_state), drop_share=share)
+    return Dataset(dataset.features[keep].reset_index(drop=True), dataset.y[keep],
+                   dataset.classes, dataset.ids[keep], dataset.label_column,
+                   dataset.id_column)
 
 
 def _train_signals(data, label, *, model, method, id_column, unlabeled_marker, random_state,
