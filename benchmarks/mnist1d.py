@@ -119,20 +119,23 @@ def run_one(algorithm, seed, args, data):
         net, make_algorithm(name, **options), steps=args.steps, batch_size=64,
         unlabeled_ratio=MU.get(algorithm, 7), weak=weak, strong=strong, optimizer=args.optimizer,
         learning_rate=args.lr, ema_decay=args.ema, ema_warmup=not args.no_ema_warmup,
-        log_every=max(args.steps // 10, 1), device="cpu", seed=seed)
+        log_every=max(args.steps // 10, 1), device=args.device, seed=seed)
     t = torch.from_numpy
     cpu_start, wall_start = time.process_time(), time.perf_counter()
     result = trainer.fit(t(x[labeled]), t(y[labeled]), t(x[unlabeled]),
                          unlabeled_truth=t(y[unlabeled]), n_classes=10)
+    if args.device != "cpu" and torch.cuda.is_available():
+        torch.cuda.synchronize()
     wall, cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
 
     def accuracy(model):
+        device = next(model.parameters()).device
         with torch.no_grad():
-            return float((model(t(x_test)).argmax(-1).numpy() == y_test).mean())
+            return float((model(t(x_test).to(device)).argmax(-1).cpu().numpy() == y_test).mean())
 
     last = result.history[-1]
     return {"kind": "run", "algorithm": algorithm, "seed": seed, "steps": args.steps,
-            "mu": MU.get(algorithm, 7),
+            "mu": MU.get(algorithm, 7), "device": args.device,
             "options": options, "views": args.views, "ema_decay": args.ema,
             "ema_warmup": not args.no_ema_warmup, "accuracy_ema": accuracy(result.ema_model),
             "accuracy_raw": accuracy(result.model), "seconds_per_step": wall / args.steps,
@@ -172,6 +175,8 @@ def main(argv=None):
                         help="augmentation recipe (see views())")
     parser.add_argument("--ema", type=float, default=0.999)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu",
+                        help="cpu, cuda or auto (CUDA runs with mixed precision)")
     parser.add_argument("--tag", default="dev")
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--resume", action="store_true",
@@ -197,7 +202,8 @@ def main(argv=None):
     header = {"kind": "header", "suite": "mnist1d", "command": command,
               "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
               "threads": args.threads, "load_average": os.getloadavg(),
-              "versions": versions(["torch", "numpy", "mnist1d"]), "machine": machine()}
+              "versions": versions(["torch", "numpy", "mnist1d"]), "machine": machine(),
+              "gpu": _gpu_name()}
     done = {recipe_key(r) for r in read_runs(jsonl)} if args.resume else set()
     reusable = {recipe_key(r): r for r in read_runs(Path(args.reuse))} if args.reuse else {}
     with jsonl.open("a" if args.resume else "w") as handle:
@@ -232,6 +238,12 @@ def main(argv=None):
         f"Peak memory {peak:.0f} MB; threads {args.threads}; load average at start "
         f"{header['load_average'][0]:.2f}.{note}\n")
     print(table)
+
+
+def _gpu_name():
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
 
 
 def read_runs(path, kind="run"):
