@@ -6,10 +6,10 @@ Usage (from the repository root)::
 
 Runs ``--steps`` steps of the trainer under ``torch.profiler`` after 20 warm-up
 steps and reports, per step, the wall time of the trainer's phases
-(``semiloop.*`` labels: sampling and augmentation, the algorithm's loss, which
-holds the forward passes and the mask or weight bookkeeping of the policies,
-the backward pass, the optimiser and EMA update, the history bookkeeping),
-then the operators that took the most time. Writes
+(``semiloop.*`` labels: sampling and augmentation, the algorithm's loss, the
+backward pass, the optimiser and EMA update, the history bookkeeping; inside
+the loss, the forward passes and, for the FixMatch family, the targets and
+the mask or weight policy), then the operators that took the most time. Writes
 ``benchmarks/results/profile-<algorithm>.md``.
 """
 
@@ -55,24 +55,32 @@ def main(argv=None):
                        unlabeled_ratio=7, weak=weak, strong=strong, device="cpu",
                        log_every=10_000)
 
+    load = os.getloadavg()[0]
     trainer(20).fit(t(x[labeled]), t(y[labeled]), t(x[unlabeled]))  # warm-up
     started = time.perf_counter()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         trainer(args.steps).fit(t(x[labeled]), t(y[labeled]), t(x[unlabeled]))
     wall = (time.perf_counter() - started) / args.steps
     events = prof.key_averages()
-    phases = sorted((e for e in events if e.key.startswith("semiloop.")),
+    inner = {"semiloop.forward", "semiloop.targets_and_mask"}
+    phases = sorted((e for e in events if e.key.startswith("semiloop.") and e.key not in inner),
                     key=lambda e: -e.cpu_time_total)
+    parts = [e for e in events if e.key in inner]
     lines = [f"# One training step of {args.algorithm} on MNIST-1D (1-D CNN, 64 + 7x64 rows)",
              "", f"`python benchmarks/profile_step.py {' '.join(sys.argv[1:])}`", "",
              f"Wall time per step under the profiler: {wall * 1000:.1f} ms "
-             f"({args.threads} threads, load average {os.getloadavg()[0]:.2f}).", "",
+             f"({args.threads} threads, load average {load:.2f} before the run).", "",
              "| phase | ms per step | share |", "|---|---|---|"]
     total = sum(e.cpu_time_total for e in phases)
     for event in phases:
         ms = event.cpu_time_total / 1000 / args.steps
         lines.append(f"| {event.key[len('semiloop.'):]} | {ms:.2f} | "
                      f"{event.cpu_time_total / total:.0%} |")
+        if event.key == "semiloop.loss":
+            for part in parts:
+                ms = part.cpu_time_total / 1000 / args.steps
+                lines.append(f"| loss: {part.key[len('semiloop.'):]} | {ms:.2f} | "
+                             f"{part.cpu_time_total / total:.0%} |")
     lines += ["", "Operators by self time:", "", "```",
               events.table(sort_by="self_cpu_time_total", row_limit=15), "```"]
     text = "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch.profiler import record_function
 
 from semiloop.methods.deep.parts.targets import hard_labels
 from semiloop.methods.deep.schedules import RAMPUPS, rampup
@@ -211,10 +212,11 @@ class ThresholdedConsistency(Algorithm):
         logits_labeled, logits_weak, logits_strong = context.forward(
             [batch.x_labeled, weak, strong], grad=[True, False, True])
         supervised = F.cross_entropy(logits_labeled, batch.y_labeled)
-        raw = logits_weak.float().softmax(dim=-1)
-        proba = self.align(raw, context)
-        mask = self.mask(proba, batch, context)
-        pseudo_labels = hard_labels(proba if self.labels_from_aligned else raw)
+        with record_function("semiloop.targets_and_mask"):
+            raw = logits_weak.float().softmax(dim=-1)
+            proba = self.align(raw, context)
+            mask = self.mask(proba, batch, context)
+            pseudo_labels = hard_labels(proba if self.labels_from_aligned else raw)
         unlabeled = (F.cross_entropy(logits_strong, pseudo_labels, reduction="none")
                      * mask).mean()
         total = (supervised + context.unlabeled_weight * unlabeled

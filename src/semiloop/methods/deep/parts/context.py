@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.distributed as dist
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.profiler import record_function
 
 __all__ = ["Batch", "StepContext", "all_gather", "all_reduce_sum", "has_batch_norm", "world_size"]
 
@@ -172,6 +173,10 @@ class StepContext:
         need no gradient go through under ``torch.no_grad()``, which saves
         their backward pass and activation memory.
         """
+        with record_function("semiloop.forward"):
+            return self._forward(inputs, grad)
+
+    def _forward(self, inputs, grad):
         sizes = [x.shape[0] for x in inputs]
         if self.shared_statistics or all(grad):
             logits = self.model(torch.cat(inputs)).split(sizes)
