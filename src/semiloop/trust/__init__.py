@@ -1,17 +1,18 @@
 """Trust: tell when unlabeled (or live) data should not be trusted.
 
-Two-sample statistics between a reference and a current sample
-(:mod:`semiloop.trust.drift` for each feature,
+Two-sample statistics between a reference and a current sample, used before
+training (labeled vs unlabeled rows) and after deployment (training data vs
+newly scored rows): :mod:`semiloop.trust.drift` for each feature,
 :mod:`semiloop.trust.classifier_test` for the whole table,
-:mod:`semiloop.trust.predictions` for a model's predictions), used before training
-(labeled vs unlabeled rows)
-and after deployment (training data vs newly scored rows); per-row scores of
-unlabeled rows, classes no one labeled, and a filter
-(:mod:`semiloop.trust.scores`); and the verdict before training that combines
-them (:mod:`semiloop.trust.check`). This layer knows
-nothing of the methods: it works on tables, arrays and predicted probabilities.
+:mod:`semiloop.trust.predictions` for a model's predictions, with alarms on
+them in :mod:`semiloop.trust.alarms`. Per-row scores of unlabeled rows,
+classes no one labeled and a filter are in :mod:`semiloop.trust.scores`; the
+verdict before training that combines them is :mod:`semiloop.trust.check`.
+This layer knows nothing of the methods: it works on tables, arrays and
+predicted probabilities.
 """
 
+from semiloop.trust.alarms import ALARM_DEFAULTS, Alarm, prediction_alarms
 from semiloop.trust.check import TrustCheck, check_unlabeled
 from semiloop.trust.classifier_test import ClassifierTest, classifier_two_sample_test
 from semiloop.trust.drift import FeatureDrift, feature_drift, population_stability_index
@@ -25,6 +26,8 @@ from semiloop.trust.scores import (
 )
 
 __all__ = [
+    "ALARM_DEFAULTS",
+    "Alarm",
     "ClassifierTest",
     "FeatureDrift",
     "PredictionDrift",
@@ -35,6 +38,7 @@ __all__ = [
     "classifier_two_sample_test",
     "feature_drift",
     "population_stability_index",
+    "prediction_alarms",
     "prediction_drift",
     "row_scores",
     "trusted_mask",
