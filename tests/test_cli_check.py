@@ -62,3 +62,40 @@ def test_train_leaves_out_the_least_trusted_unlabeled_rows_and_still_predicts_th
     bad = runner.invoke(app, ["train", str(path), "--label", "label", "--filter-unlabeled",
                               "0.95", "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_monitor_exits_3_on_an_alarm_and_0_on_clean_batches(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 300
+
+    def table(shift, labeled):
+        frame = pd.DataFrame({"a": rng.normal(size=n) + shift, "b": rng.normal(size=n)})
+        frame["label"] = np.where(frame["a"] + frame["b"] > 0, "yes", "no")
+        frame.loc[~labeled, "label"] = ""
+        return frame
+
+    train = table(0.0, np.arange(n) < 60)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    out = tmp_path / "model"
+    trained = runner.invoke(app, ["train", str(tmp_path / "train.csv"), "--label", "label",
+                                  "--method", "self-training", "--out", str(out)])
+    assert trained.exit_code == 0, trained.output
+    batches = tmp_path / "batches"
+    batches.mkdir()
+    table(0.0, np.arange(n) < 50).to_csv(batches / "2026-11-01.csv", index=False)
+    clean = runner.invoke(app, ["monitor", str(tmp_path / "train.csv"), str(batches),
+                                "--model", str(out)])
+    assert clean.exit_code == 0, clean.output
+    table(2.5, np.arange(n) < 50).to_csv(batches / "2026-11-02.csv", index=False)
+    shifted = runner.invoke(app, ["monitor", str(tmp_path / "train.csv"), str(batches),
+                                  "--model", str(out), "--json", str(tmp_path / "m.json")])
+    assert shifted.exit_code == 3, shifted.output
+    report = json.loads((tmp_path / "m.json").read_text())
+    assert [w["name"] for w in report["windows"]] == ["2026-11-01.csv", "2026-11-02.csv"]
+    assert report["windows"][0]["tripped"] == []
+    assert "feature_drift" in report["windows"][1]["tripped"]
+    assert "a" in report["windows"][1]["shifted_features"]
+    assert report["windows"][1]["feedback"]["n_labels"] == 50
+    bad = runner.invoke(app, ["monitor", str(tmp_path / "train.csv"), str(batches),
+                              "--threshold", "confidence=0.2"])
+    assert bad.exit_code == 2 and "no alarm is called 'confidence'" in bad.output

@@ -1,4 +1,4 @@
-"""``semiloop check``: should the unlabeled rows of a table be trusted? (before training)
+"""`semiloop check` (before training) and `semiloop monitor` (after deployment): trust the rows?
 
 Registered on :data:`semiloop.cli.app` when :mod:`semiloop.cli` is imported.
 """
@@ -25,7 +25,7 @@ from semiloop.cli import (
     app,
 )
 
-__all__ = ["check"]
+__all__ = ["check", "monitor"]
 
 
 @app.command(cls=_Command, short_help="Should the unlabeled rows be trusted? (before training)")
@@ -112,5 +112,131 @@ def _print_check(console, summary, json_out):
         more = f" and {group['size'] - 10} more" if group["size"] > 10 else ""
         console.print(_text(f"group apart from every labeled class: {group['size']} rows "
                             f"(ids {shown}{more})"), soft_wrap=True)
+    if json_out is not None:
+        console.print(_text(f"wrote {json_out}"), soft_wrap=True)
+
+
+@app.command(cls=_Command, short_help="Compare newly scored rows with the training data.")
+def monitor(
+    reference: Annotated[Path, typer.Argument(
+        metavar="REFERENCE", help="The training table (its label column gives the prior).")],
+    current: Annotated[Path, typer.Argument(
+        metavar="CURRENT",
+        help="New rows: a table, or a folder of tables (one per batch, oldest name first).")],
+    model_file: Annotated[Path | None, typer.Option(
+        "--model", metavar="MODEL",
+        help="A model.skops from `semiloop train` (or its --out folder): adds the "
+             "prediction alarms and, where CURRENT holds labels, their accuracy.")] = None,
+    label: Annotated[str | None, typer.Option(
+        "--label", "-l", metavar="COL",
+        help="The label column (default: the model's), set aside from the features.")] = None,
+    id_column: Annotated[str | None, typer.Option(
+        "--id", metavar="COL", help="A column of row ids, set aside from the features.")] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", metavar="FILE",
+        help="Also write the full report as JSON (replaced if it exists); '-' prints it "
+             "on standard output instead of the summary.")] = None,
+    threshold: Annotated[list[str] | None, typer.Option(
+        "--threshold", metavar="NAME=VALUE",
+        help="Change an alarm's threshold: confidence_drop (0.10), entropy_drop (0.5), "
+             "one_class (0.9), class_balance (0.20), prediction_drift (0.10) "
+             "(repeat for several).")] = None,
+):
+    """Compare newly scored rows with the training data, and raise alarms.
+
+    For each table of CURRENT: which features shifted, and with --model, the
+    predictions' confidence, entropy and class balance against the training data.
+
+    Exit status: 0 when no alarm trips, 3 when one does (so that cron or an
+    orchestrator can act on it), 2 on an error.
+
+    \b
+    Example:
+      semiloop monitor train.csv scored/ --model churn-model --json drift.json
+    """
+    from semiloop.monitor import ALARM_EXIT_STATUS
+
+    with _user_errors("monitor") as stage:
+        from semiloop.data import read_table
+        from semiloop.monitor import monitor_windows, read_windows
+        from semiloop.trust import ALARM_DEFAULTS
+
+        overrides = _thresholds(threshold or [], ALARM_DEFAULTS)
+        if json_out is not None and str(json_out) != "-":
+            _check_writable_file(json_out)
+        model, classifier = None, None
+        if model_file is not None:
+            model = _load_table_model(model_file, stage)
+            classifier = model.pipeline
+            label = label or model.label_column
+            id_column = id_column or model.id_column
+        stage.doing = f"reading {str(reference)!r}"
+        reference_frame = read_table(reference)
+        stage.doing = f"reading {str(current)!r}"
+        windows = read_windows(current, {})
+        stage.doing = "comparing the current rows with the reference"
+        with _quiet_deprecations():
+            report = monitor_windows(reference_frame, windows, model=classifier,
+                                     label_column=label, id_column=id_column,
+                                     thresholds=overrides)
+        text = json.dumps(report, indent=2) + "\n"
+        if json_out is not None and str(json_out) == "-":
+            typer.echo(text, nl=False)
+        else:
+            if json_out is not None:
+                _write_file(json_out, text)
+            _print_monitor(_console(), report, json_out)
+    if report["tripped"]:
+        raise typer.Exit(ALARM_EXIT_STATUS)
+
+
+def _thresholds(items, defaults):
+    from semiloop.errors import SemiloopError
+
+    overrides = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        if name not in defaults:
+            raise SemiloopError(f"--threshold {item!r}: no alarm is called {name!r}; the "
+                                f"alarms are {', '.join(defaults)}")
+        try:
+            overrides[name] = float(value)
+        except ValueError:
+            raise SemiloopError(f"--threshold {item!r}: {value!r} is not a number; write "
+                                f"NAME=VALUE, for example {name}={defaults[name]}") from None
+    return overrides
+
+
+def _load_table_model(model_file, stage):
+    from semiloop.errors import ModelFileError
+    from semiloop.persistence import load_model
+    from semiloop.workflow import TableModel
+
+    path = Path(model_file)
+    if path.is_dir() and (path / "model.skops").is_file():
+        path = path / "model.skops"
+    stage.doing = f"loading the model {str(path)!r}"
+    model = load_model(path)
+    if not isinstance(model, TableModel):
+        raise ModelFileError(f"{str(path)!r} holds a {type(model).__name__}, not a table "
+                             "model; use the model.skops that `semiloop train` wrote for a table")
+    return model
+
+
+def _print_monitor(console, report, json_out):
+    table = _table("current rows against the reference", ["window", "rows", "alarms"])
+    for window in report["windows"]:
+        table.add_row(_text(window["name"]), str(window["n_rows"]),
+                      _text(", ".join(window["tripped"]) or "none"))
+    console.print(table)
+    for window in report["windows"]:
+        for alarm in window["alarms"]:
+            if alarm["tripped"]:
+                console.print(_text(f"{window['name']}: {alarm['name']}: {alarm['message']}"),
+                              soft_wrap=True)
+        feedback = window.get("feedback")
+        if feedback and feedback["n_labels"]:
+            console.print(_text(f"{window['name']}: accuracy on {feedback['n_labels']} "
+                                f"labeled rows {feedback['accuracy']:.3f}"), soft_wrap=True)
     if json_out is not None:
         console.print(_text(f"wrote {json_out}"), soft_wrap=True)
