@@ -144,15 +144,31 @@ def _label_shares(labels, classes):
 
 
 def _feedback(labels, classes, proba):
-    """Accuracy of the predictions on the window's rows that carry a label."""
-    text = labels.astype(str).str.strip()
-    given = (labels.notna() & (text != "") & (text != "-1")).to_numpy()
-    names = np.array([str(c) for c in classes])
+    """Accuracy of the predictions on the window's rows that carry a known class."""
+    codes = _class_codes(labels, classes)
+    given = codes >= 0
     if not given.any():
         return {"n_labels": 0, "accuracy": None}
-    predicted = names[proba[given].argmax(axis=1)]
     return {"n_labels": int(given.sum()),
-            "accuracy": float(np.mean(predicted == text.to_numpy()[given]))}
+            "accuracy": float(np.mean(proba[given].argmax(axis=1) == codes[given]))}
+
+
+def _class_codes(labels, classes):
+    """Index of each label among ``classes`` (as text, or as a number: 1.0 is class 1); -1 else."""
+    import pandas as pd
+
+    by_text = {str(c): i for i, c in enumerate(classes)}
+    numeric = pd.to_numeric(pd.Series(classes), errors="coerce")
+    by_number = {float(v): i for i, v in enumerate(numeric) if pd.notna(v)}
+    text = labels.astype(str).str.strip()
+    numbers = pd.to_numeric(labels, errors="coerce")
+    codes = np.full(len(labels), -1)
+    for row, (word, number) in enumerate(zip(text, numbers, strict=True)):
+        if word in by_text:
+            codes[row] = by_text[word]
+        elif pd.notna(number) and float(number) in by_number:
+            codes[row] = by_number[float(number)]
+    return codes
 
 
 def read_windows(path, read):
