@@ -83,13 +83,25 @@ _NA_HELP = ("Text that means a missing value in a CSV or TSV file, besides an em
             "(repeat for several, e.g. --na-values NA).")
 
 
+_Label = Annotated[str, typer.Option("--label", "-l", metavar="COL", help="The label column.")]
+_IdColumn = Annotated[str | None, typer.Option(
+    "--id", metavar="COL",
+    help="Column of distinct row ids, set aside from the features (default: row numbers).")]
+_UnlabeledMarker = Annotated[str | None, typer.Option(
+    metavar="VALUE", help="One more label value that means unlabeled, for example '?' or 0.")]
+_Seed = Annotated[int, typer.Option(metavar="N", help="Random seed.")]
+_Encoding = Annotated[str | None, typer.Option(metavar="NAME", help=_ENCODING_HELP)]
+_Sep = Annotated[str | None, typer.Option(metavar="CHAR", help=_SEP_HELP)]
+_NaValues = Annotated[list[str] | None, typer.Option(
+    "--na-values", metavar="TEXT", help=_NA_HELP)]
+
+
 @app.command(cls=_Command, short_help="Train a model on a table with some labels.")
 def train(
     data: Annotated[Path, typer.Argument(
         metavar="DATA",
         help="Table with features and a label column: .csv, .tsv, .parquet, .jsonl or .npz.")],
-    label: Annotated[str, typer.Option(
-        "--label", "-l", metavar="COL", help="The label column.")],
+    label: _Label,
     model: Annotated[ModelName, typer.Option(
         metavar="NAME",
         help=f"Base classifier: {', '.join(BASE_MODELS)}. It is the supervised reference, "
@@ -103,22 +115,15 @@ def train(
         "--out", "-o", metavar="FOLDER",
         help="Folder for model.skops, predictions.csv and metrics.json; those three files "
              "are replaced if they exist.")] = Path("semiloop-out"),
-    id_column: Annotated[str | None, typer.Option(
-        "--id", metavar="COL",
-        help="Column of distinct row ids, set aside from the features (default: row "
-             "numbers).")] = None,
-    unlabeled_marker: Annotated[str | None, typer.Option(
-        metavar="VALUE",
-        help="One more label value that means unlabeled, for example '?' or 0.")] = None,
+    id_column: _IdColumn = None,
+    unlabeled_marker: _UnlabeledMarker = None,
     impute: Annotated[bool, typer.Option(
         "--impute", help="Fill missing feature values (training median or most frequent "
                          "value) instead of failing.")] = False,
-    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 0,
-    encoding: Annotated[str | None, typer.Option(
-        metavar="NAME", help=_ENCODING_HELP)] = None,
-    sep: Annotated[str | None, typer.Option(metavar="CHAR", help=_SEP_HELP)] = None,
-    na_values: Annotated[list[str] | None, typer.Option(
-        "--na-values", metavar="TEXT", help=_NA_HELP)] = None,
+    seed: _Seed = 0,
+    encoding: _Encoding = None,
+    sep: _Sep = None,
+    na_values: _NaValues = None,
     steps: Annotated[int | None, typer.Option(
         metavar="N", min=1,
         help=f"Deep methods ({', '.join(DEEP_METHODS)}): training steps (default: "
@@ -190,11 +195,9 @@ def predict(
         "--out", "-o", metavar="FILE",
         help="CSV file to write (replaced if it exists), or '-' for standard output.")
     ] = "predictions.csv",
-    encoding: Annotated[str | None, typer.Option(
-        metavar="NAME", help=_ENCODING_HELP)] = None,
-    sep: Annotated[str | None, typer.Option(metavar="CHAR", help=_SEP_HELP)] = None,
-    na_values: Annotated[list[str] | None, typer.Option(
-        "--na-values", metavar="TEXT", help=_NA_HELP)] = None,
+    encoding: _Encoding = None,
+    sep: _Sep = None,
+    na_values: _NaValues = None,
 ):
     """Score a table with a trained model.
 

@@ -10,16 +10,20 @@ from typing import Annotated
 import typer
 
 from semiloop.cli import (
-    _ENCODING_HELP,
-    _NA_HELP,
-    _SEP_HELP,
     _check_writable_file,
     _Command,
     _console,
+    _Encoding,
+    _IdColumn,
+    _Label,
+    _NaValues,
     _quiet_deprecations,
+    _Seed,
+    _Sep,
     _spinner,
     _table,
     _text,
+    _UnlabeledMarker,
     _user_errors,
     _write_file,
     app,
@@ -33,24 +37,16 @@ def check(
     data: Annotated[Path, typer.Argument(
         metavar="DATA",
         help="Table with features and a label column: .csv, .tsv, .parquet or .jsonl.")],
-    label: Annotated[str, typer.Option(
-        "--label", "-l", metavar="COL", help="The label column.")],
-    id_column: Annotated[str | None, typer.Option(
-        "--id", metavar="COL",
-        help="Column of distinct row ids, set aside from the features (default: row "
-             "numbers).")] = None,
-    unlabeled_marker: Annotated[str | None, typer.Option(
-        metavar="VALUE",
-        help="One more label value that means unlabeled, for example '?' or 0.")] = None,
+    label: _Label,
+    id_column: _IdColumn = None,
+    unlabeled_marker: _UnlabeledMarker = None,
     json_out: Annotated[Path | None, typer.Option(
         "--json", metavar="FILE",
         help="Also write the full result as JSON (replaced if it exists).")] = None,
-    seed: Annotated[int, typer.Option(metavar="N", help="Random seed.")] = 0,
-    encoding: Annotated[str | None, typer.Option(
-        metavar="NAME", help=_ENCODING_HELP)] = None,
-    sep: Annotated[str | None, typer.Option(metavar="CHAR", help=_SEP_HELP)] = None,
-    na_values: Annotated[list[str] | None, typer.Option(
-        "--na-values", metavar="TEXT", help=_NA_HELP)] = None,
+    seed: _Seed = 0,
+    encoding: _Encoding = None,
+    sep: _Sep = None,
+    na_values: _NaValues = None,
 ):
     """Compare the labeled rows of a table with its unlabeled rows, before training.
 
@@ -130,8 +126,7 @@ def monitor(
     label: Annotated[str | None, typer.Option(
         "--label", "-l", metavar="COL",
         help="The label column (default: the model's), set aside from the features.")] = None,
-    id_column: Annotated[str | None, typer.Option(
-        "--id", metavar="COL", help="A column of row ids, set aside from the features.")] = None,
+    id_column: _IdColumn = None,
     json_out: Annotated[Path | None, typer.Option(
         "--json", metavar="FILE",
         help="Also write the full report as JSON (replaced if it exists); '-' prints it "
