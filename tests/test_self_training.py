@@ -159,7 +159,7 @@ def _scripted_guard(monkeypatch, accuracies, n_rows=50):
     def validate(self, fold_chains, folds, labeled, codes):
         accuracy = next(scores)
         correct = (np.arange(n_rows) < round(accuracy * n_rows)).astype(float)
-        return GuardScore(correct, 1.0 - correct, np.full(n_rows, 0.5)), 1.0, None
+        return GuardScore(correct, 1.0 - correct, np.full(n_rows, 0.5)), 1.0, None, {}
 
     monkeypatch.setattr(SelfTrainingClassifier, "_validate_round", validate)
 
@@ -219,3 +219,21 @@ def test_callbacks_hear_each_chain_of_a_round_finish():
     assert len(stages) - 1 == model.n_iter_ >= 1
     for stage in stages:  # 3 fold chains and the chain on every row, counted up
         assert [(d, t) for s, d, t in heard.steps if s == stage] == [(k, 4) for k in range(1, 5)]
+
+
+def test_rounds_record_the_calibration_error_before_and_after_the_temperature():
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    from semiloop.methods.calibration import expected_calibration_error
+    from semiloop.methods.self_training import SelfTrainingClassifier
+
+    X, y = make_classification(300, 6, random_state=0)
+    partial = np.where(np.arange(300) < 80, y, -1)
+    model = SelfTrainingClassifier(LogisticRegression(C=100.0), calibrate=True,
+                                   random_state=0).fit(X, partial)
+    first = model.history_[0]
+    assert first.calibration_error_raw is not None and first.calibration_error is not None
+    assert 0 <= first.calibration_error <= 1 and 0 <= first.calibration_error_raw <= 1
+    assert expected_calibration_error(np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]])) == 0
+    assert "calibration_error" in first.to_dict()

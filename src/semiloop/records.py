@@ -65,6 +65,9 @@ class RoundRecord(_Record):
         The guard's p-value against the best round so far.
     temperature : float
         Temperature of the probabilities this round.
+    calibration_error_raw, calibration_error : float or None
+        Expected calibration error (15 bins) of the held-out probabilities
+        before and after the temperature (None without held-out rows).
     accepted : bool
     note : str
     """
@@ -79,6 +82,8 @@ class RoundRecord(_Record):
     validation_log_loss: float | None = None
     p_value: float | None = None
     temperature: float = 1.0
+    calibration_error_raw: float | None = None
+    calibration_error: float | None = None
     accepted: bool = True
     note: str = ""
 

@@ -43,7 +43,11 @@ from semiloop.guard import (
 )
 from semiloop.methods._chain import SelfTrainingChain, full_proba, has_scores
 from semiloop.methods._inputs import default_estimator, prepare_rows, prepare_target
-from semiloop.methods.calibration import apply_temperature, fit_temperature
+from semiloop.methods.calibration import (
+    apply_temperature,
+    expected_calibration_error,
+    fit_temperature,
+)
 from semiloop.records import RoundRecord, per_class
 from semiloop.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
 
@@ -450,7 +454,8 @@ default="fixed"
         ]
         chains = [*fold_chains, final]
         self._fit_chains(chains, "self-training: supervised model on held-out folds and all rows")
-        score, temperature, proba = self._validate_round(fold_chains, folds, labeled, codes)
+        score, temperature, proba, calibration = self._validate_round(fold_chains, folds,
+                                                                       labeled, codes)
         self.supervised_score_ = score
         best_proba = supervised_proba = proba
         state = GuardState(margin=self.guard_margin, patience=self.guard_patience,
@@ -459,7 +464,7 @@ default="fixed"
             state.start(score)
         self.history_ = []
         self._record(RoundRecord(0, **_scores(score), temperature=_rounded(temperature),
-                                 note="supervised model on the labeled rows"))
+                                 **calibration, note="supervised model on the labeled rows"))
         saved = [chain.snapshot() for chain in chains]
         supervised_temperature = best_temperature = temperature
         self.n_iter_ = 0
@@ -476,7 +481,8 @@ default="fixed"
                 self.termination_condition_ = "no_change"
                 break
             self._fit_chains(chains, f"self-training round {self.n_iter_}: fitting")
-            score, temperature, proba = self._validate_round(fold_chains, folds, labeled, codes)
+            score, temperature, proba, calibration = self._validate_round(
+                fold_chains, folds, labeled, codes)
             p_value, note, accepted = None, "accepted", True
             if self.guard:
                 decision = state.propose(score)
@@ -491,7 +497,8 @@ default="fixed"
                 note = (f"rolled back to round {state.best_step}: {reason}" if state.stop else
                         f"not accepted: {reason}; going on ({state.patience_left + 1} more "
                         "to try)")
-            self._record(self._round(values, score, p_value, temperature, accepted, note))
+            self._record(self._round(values, score, p_value, temperature, accepted, note,
+                                     calibration))
             if self.verbose:
                 print(f"End of iteration {self.n_iter_}, added "
                       f"{int(values['added'].sum())} new labels; {note}.", file=sys.stderr)
@@ -527,7 +534,7 @@ default="fixed"
         self.labeled_iter_[pool] = final.pseudo_round
         self._set_transduction(y, labels, classes)
 
-    def _round(self, values, score, p_value, temperature, accepted, note):
+    def _round(self, values, score, p_value, temperature, accepted, note, calibration=None):
         classes = self.classes_
         return RoundRecord(
             self.n_iter_,
@@ -537,7 +544,7 @@ default="fixed"
             thresholds=per_class(np.round(values["thresholds"], 4), classes),
             n_pseudo_labels=values["n_pseudo_labels"],
             **_scores(score), p_value=p_value, temperature=_rounded(temperature),
-            accepted=accepted, note=note)
+            **(calibration or {}), accepted=accepted, note=note)
 
     def _record(self, record):
         self.history_.append(record)
@@ -569,17 +576,21 @@ default="fixed"
                            random_state=self.random_state)
 
     def _validate_round(self, fold_chains, folds, labeled, codes):
-        """Out-of-fold score of the fold chains and the temperature fitted on them."""
+        """Out-of-fold score of the fold chains, the temperature fitted on them, their
+        probabilities and the expected calibration error before and after the temperature."""
         if not fold_chains:
-            return None, 1.0, None
+            return None, 1.0, None, {}
         parts = [chain.predict_proba(labeled[held_out])
                  for chain, (_, _, held_out) in zip(fold_chains, folds, strict=True)]
         proba = stack_held_out(parts, folds, len(labeled))
         truth, n_repeats = stacked_truth(codes[labeled], folds)
         temperature = fit_temperature(proba, truth) if self.calibrate else 1.0
-        score = score_out_of_fold(truth, apply_temperature(proba, temperature),
-                                  n_repeats=n_repeats)
-        return score, temperature, proba
+        scaled = apply_temperature(proba, temperature)
+        score = score_out_of_fold(truth, scaled, n_repeats=n_repeats)
+        calibration = {
+            "calibration_error_raw": round(expected_calibration_error(truth, proba), 6),
+            "calibration_error": round(expected_calibration_error(truth, scaled), 6)}
+        return score, temperature, proba, calibration
 
     def _set_transduction(self, y, labels, classes):
         transduction = np.array(y, dtype=object if classes.dtype.kind not in "iuf" else None,
