@@ -23,6 +23,7 @@ COLUMN_NAMES = {
     "semiloop_s3vm": "semiloop S3VM",
     "semiloop_s3vm_weight0": "S3VM, unlabeled weight 0",
     "semiloop_s3vm_guarded": "semiloop S3VM (guarded)",
+    "semiloop_deep": "semiloop deep (FreeMatch, guarded)",
     "sklearn_self_training": "sk self-training",
     "sklearn_label_spreading": "sk label spreading",
     "full": "full",
