@@ -99,3 +99,12 @@ def test_monitor_exits_3_on_an_alarm_and_0_on_clean_batches(tmp_path):
     bad = runner.invoke(app, ["monitor", str(tmp_path / "train.csv"), str(batches),
                               "--threshold", "confidence=0.2"])
     assert bad.exit_code == 2 and "no alarm is called 'confidence'" in bad.output
+
+
+def test_errors_name_the_option_and_the_missing_path(tmp_path):
+    path = _write(tmp_path, shift=0.0)
+    bad_json = runner.invoke(app, ["check", str(path), "--label", "label", "--json",
+                                   str(tmp_path / "no" / "x.json")])
+    assert bad_json.exit_code == 2 and "the folder of --json" in bad_json.output
+    missing = runner.invoke(app, ["monitor", str(path), str(tmp_path / "batches")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output

@@ -452,23 +452,23 @@ def _command_line(data, label, out, options):
     return shlex.join(words)
 
 
-def _check_writable_file(path):
+def _check_writable_file(path, option="--out"):
     """Fail before scoring, not after, when ``path`` cannot become a file."""
     path = Path(path)
     if path.is_dir():
         raise SemiloopError(
-            f"--out {str(path)!r} is a folder; give a file name, for example "
-            f"{str(path / 'predictions.csv')!r}"
+            f"{option} {str(path)!r} is a folder; give a file name, for example "
+            f"{str(path / ('predictions.csv' if option == '--out' else 'report.json'))!r}"
         )
     folder = path.absolute().parent
     if not folder.is_dir():
         raise SemiloopError(
-            f"the folder of --out {str(path)!r} does not exist; create it or choose another path"
+            f"the folder of {option} {str(path)!r} does not exist; create it or choose another path"
         )
     if not os.access(folder, os.W_OK | os.X_OK) or (
             path.exists() and not os.access(path, os.W_OK)):
         raise SemiloopError(
-            f"cannot write {str(path)!r} for --out; choose a file you can write to"
+            f"cannot write {str(path)!r} for {option}; choose a file you can write to"
         )
 
 

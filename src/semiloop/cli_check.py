@@ -63,7 +63,7 @@ def check(
         from semiloop.trust.check import check_to_dict, check_unlabeled
 
         if json_out is not None:
-            _check_writable_file(json_out)
+            _check_writable_file(json_out, "--json")
         stage.doing = f"reading {str(data)!r}"
         dataset = load_dataset(data, label, id_column=id_column,
                                unlabeled_marker=unlabeled_marker, encoding=encoding, sep=sep,
@@ -158,7 +158,7 @@ def monitor(
 
         overrides = _thresholds(threshold or [], ALARM_DEFAULTS)
         if json_out is not None and str(json_out) != "-":
-            _check_writable_file(json_out)
+            _check_writable_file(json_out, "--json")
         model, classifier = None, None
         if model_file is not None:
             model = _load_table_model(model_file, stage)

@@ -178,6 +178,9 @@ def read_windows(path, read):
     from semiloop.data import read_table
 
     path = Path(path)
+    if not path.exists():
+        raise DataError(f"{str(path)!r} does not exist; give a table of new rows, or a folder "
+                        "of such tables")
     if path.is_dir():
         files = sorted(p for p in path.iterdir()
                        if p.suffix.lower() in {".csv", ".tsv", ".parquet", ".jsonl"})
