@@ -156,7 +156,7 @@ def check_unlabeled(labeled, unlabeled, y_labeled, *, roles=None, random_state=0
                                       random_state=random_state)
     encoder = TableEncoder(nan_policy="impute", roles=roles).fit(
         pd.concat([labeled, unlabeled], ignore_index=True))
-    X_labeled, X_unlabeled = encoder.transform(labeled), encoder.transform(unlabeled)
+    X_labeled, X_unlabeled = (_dense(encoder.transform(part)) for part in (labeled, unlabeled))
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(
         X_labeled, codes)
     proba = model.predict_proba(X_unlabeled)
@@ -242,6 +242,10 @@ def check_to_dict(result, *, classes=None, ids=None, top=20):
                          "predicted_unlabeled": dict(zip(
                              classes, result.predicted_shares.tolist(), strict=True))},
     }
+
+
+def _dense(X):
+    return X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=float)
 
 
 def _plain(value):
