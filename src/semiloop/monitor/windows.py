@@ -32,8 +32,7 @@ import numpy as np
 
 from semiloop.errors import DataError
 from semiloop.trust.alarms import prediction_alarms
-from semiloop.trust.check import holm_rejections
-from semiloop.trust.drift import feature_drift
+from semiloop.trust.drift import feature_drift, shifted_features
 from semiloop.trust.predictions import prediction_drift
 
 __all__ = ["ALARM_EXIT_STATUS", "monitor_windows", "read_windows"]
@@ -107,10 +106,7 @@ def monitor_windows(reference, windows, *, model=None, label_column=None, id_col
 def _one_window(name, reference_features, frame, features, model, classes, reference_proba,
                 prior, label_column, feature_level, thresholds, top):
     drifts = feature_drift(reference_features, frame[features])
-    tested = [d for d in drifts if d.p_value is not None]
-    rejected = holm_rejections([d.p_value for d in tested], feature_level) if tested else []
-    shifted = [d.feature for d, r in zip(tested, rejected, strict=True) if r]
-    shifted += [d.feature for d in drifts if d.p_value is None and d.drifted]
+    shifted = [d.feature for d in shifted_features(drifts, feature_level)]
     alarms = [{"name": "feature_drift", "tripped": bool(shifted), "value": len(shifted),
                "threshold": feature_level,
                "message": (f"{len(shifted)} feature(s) shifted: {', '.join(shifted[:5])}"
@@ -137,10 +133,10 @@ def _one_window(name, reference_features, frame, features, model, classes, refer
 
 
 def _label_shares(labels, classes):
-    known = labels[labels.notna() & (labels.astype(str).str.strip() != "")].astype(str)
-    names = [str(c) for c in classes]
-    counts = known.value_counts().reindex(names, fill_value=0).to_numpy(dtype=float)
-    return counts / counts.sum() if counts.sum() else None
+    """Share of each class among the labels that name one (matched as :func:`_class_codes`)."""
+    codes = _class_codes(labels, classes)
+    known = codes[codes >= 0]
+    return np.bincount(known, minlength=len(classes)) / len(known) if len(known) else None
 
 
 def _feedback(labels, classes, proba):

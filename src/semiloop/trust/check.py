@@ -35,7 +35,7 @@ import pandas as pd
 
 from semiloop.errors import DataError
 from semiloop.trust.classifier_test import ClassifierTest, classifier_two_sample_test
-from semiloop.trust.drift import feature_drift
+from semiloop.trust.drift import feature_drift, holm_rejections, shifted_features
 from semiloop.trust.scores import FAR_PERCENTILE, RowScores, row_scores, unseen_class_clusters
 
 __all__ = ["CAUTION_LEVEL", "LARGE_AUC", "UNSEEN_SHARE", "VERDICTS", "TrustCheck",
@@ -95,22 +95,6 @@ class TrustCheck:
     drifted_features: list = field(default_factory=list)
 
 
-def holm_rejections(p_values, level):
-    """Which hypotheses Holm's step-down procedure rejects at family-wise ``level``.
-
-    >>> holm_rejections([0.01, 0.04, 0.03], 0.05).tolist()
-    [True, False, False]
-    """
-    p_values = np.asarray(p_values, dtype=float)
-    order = np.argsort(p_values, kind="stable")
-    thresholds = level / (len(p_values) - np.arange(len(p_values)))
-    passed = p_values[order] <= thresholds
-    n_rejected = len(passed) if passed.all() else int(np.argmin(passed))
-    rejected = np.zeros(len(p_values), dtype=bool)
-    rejected[order[:n_rejected]] = True
-    return rejected
-
-
 def check_unlabeled(labeled, unlabeled, y_labeled, *, roles=None, random_state=0):
     """Compare a table's labeled and unlabeled rows and give a verdict.
 
@@ -165,10 +149,7 @@ def check_unlabeled(labeled, unlabeled, y_labeled, *, roles=None, random_state=0
     prior = np.bincount(codes, minlength=n_classes) / len(codes)
     predicted = np.bincount(proba.argmax(axis=1), minlength=n_classes) / len(proba)
 
-    tested = [d for d in drifts if d.p_value is not None]
-    rejected = holm_rejections([d.p_value for d in tested], CAUTION_LEVEL) if tested else []
-    drifted = [d for d, r in zip(tested, rejected, strict=True) if r]
-    drifted += [d for d in drifts if d.p_value is None and d.drifted]
+    drifted = shifted_features(drifts, CAUTION_LEVEL)
     reasons, advice, verdict = [], [], "trust"
     drivers = ", ".join(name for name, _ in test.drivers[:3])
     big = [c for c in clusters if c.size >= UNSEEN_SHARE * len(unlabeled)]

@@ -52,8 +52,10 @@ __all__ = [
     "PSI_BANDS",
     "FeatureDrift",
     "feature_drift",
+    "holm_rejections",
     "population_stability_index",
     "psi_band",
+    "shifted_features",
 ]
 
 #: Reference rows above which distances replace tests (Evidently's switch).
@@ -288,3 +290,35 @@ def _bin_shares(reference, current, kind, bins):
         return np.append(counts, missing.sum()) / max(len(values), 1)
 
     return shares(reference), shares(current)
+
+
+def holm_rejections(p_values, level):
+    """Which hypotheses Holm's step-down procedure rejects at family-wise ``level``.
+
+    >>> holm_rejections([0.01, 0.04, 0.03], 0.05).tolist()
+    [True, False, False]
+    """
+    p_values = np.asarray(p_values, dtype=float)
+    order = np.argsort(p_values, kind="stable")
+    thresholds = level / (len(p_values) - np.arange(len(p_values)))
+    passed = p_values[order] <= thresholds
+    n_rejected = len(passed) if passed.all() else int(np.argmin(passed))
+    rejected = np.zeros(len(p_values), dtype=bool)
+    rejected[order[:n_rejected]] = True
+    return rejected
+
+
+def shifted_features(drifts, level):
+    """The drifts that count as shifted: tests rejected by Holm's procedure at ``level``
+    across the features, and distances at or past their threshold (large samples).
+
+    >>> a = FeatureDrift("a", "numeric", "ks", 0.3, 0.001, 0.3, 0.2, "moderate", True, 50, 50)
+    >>> b = FeatureDrift("b", "numeric", "ks", 0.1, 0.04, 0.1, 0.0, "stable", True, 50, 50)
+    >>> c = FeatureDrift("c", "numeric", "ks", 0.1, 0.03, 0.1, 0.0, "stable", True, 50, 50)
+    >>> [d.feature for d in shifted_features([a, b, c], 0.05)]  # 0.03 > 0.05 / 2
+    ['a']
+    """
+    tested = [d for d in drifts if d.p_value is not None]
+    rejected = holm_rejections([d.p_value for d in tested], level) if tested else []
+    return ([d for d, r in zip(tested, rejected, strict=True) if r]
+            + [d for d in drifts if d.p_value is None and d.drifted])
