@@ -68,6 +68,23 @@ class RoundRecord(_Record):
     calibration_error_raw, calibration_error : float or None
         Expected calibration error (15 bins) of the held-out probabilities
         before and after the temperature (None without held-out rows).
+    pseudo_label_audit : dict or None
+        Precision, recall and coverage of the pseudo-labels given to labeled
+        rows hidden as if unlabeled (overall and per class; see
+        :func:`semiloop.trust.training.pseudo_label_audit`); None without
+        hidden rows.
+    flip_rate : float or None
+        Share of the unlabeled rows whose predicted class changed since the
+        previous round (None in round 0 and 1).
+    disagreement : float or None
+        Mean share of the cross-validation fold models whose prediction of an
+        unlabeled row differs from the final model's (None without folds).
+    held_back : dict
+        Per class, rows that passed the threshold but were held back for
+        review, their prediction having flipped or the fold models disagreeing.
+    alarms : list of dict
+        Collapse alarms that tripped this round (name, value, threshold,
+        message; see :func:`semiloop.trust.training.collapse_alarms`).
     accepted : bool
     note : str
     """
@@ -84,6 +101,11 @@ class RoundRecord(_Record):
     temperature: float = 1.0
     calibration_error_raw: float | None = None
     calibration_error: float | None = None
+    pseudo_label_audit: dict | None = None
+    flip_rate: float | None = None
+    disagreement: float | None = None
+    held_back: dict = field(default_factory=dict)
+    alarms: list = field(default_factory=list)
     accepted: bool = True
     note: str = ""
 
@@ -167,6 +189,22 @@ class TrainingRecord(_Record):
     validation_accuracy : float or None
         Accuracy of the evaluation weights on the validation rows, at the
         steps where the trainer evaluated.
+    pseudo_label_audit : dict or None
+        At evaluation steps: precision, recall and coverage (overall and per
+        class) of the pseudo-labels the algorithm would give to labeled rows
+        hidden from training (:func:`semiloop.trust.training.pseudo_label_audit`).
+    flip_rate : float or None
+        At evaluation steps: share of the unlabeled rows whose predicted class
+        changed since the previous evaluation.
+    mc_dropout_std : float or None
+        At evaluation steps: mean over the unlabeled rows of the standard
+        deviation of the predicted class's probability over MC-dropout passes.
+    held_back : int or None
+        Unlabeled rows held back from the unlabeled loss as unstable (flipped,
+        or uncertain under MC dropout) at the last evaluation.
+    alarms : list of dict
+        Collapse alarms that tripped at this evaluation
+        (:func:`semiloop.trust.training.collapse_alarms`).
     seconds_per_step : float
         Mean wall seconds of one step over the stretch.
     """
@@ -181,4 +219,9 @@ class TrainingRecord(_Record):
     pseudo_label_accuracy: float | None = None
     thresholds: list | None = None
     validation_accuracy: float | None = None
+    pseudo_label_audit: dict | None = None
+    flip_rate: float | None = None
+    mc_dropout_std: float | None = None
+    held_back: int | None = None
+    alarms: list = field(default_factory=list)
     seconds_per_step: float = 0.0
