@@ -93,7 +93,9 @@ class SelfTrainingChain:
         Original class values, sorted; the estimator is fitted on these.
     options : dict
         ``threshold``, ``threshold_policy``, ``balanced``, ``revisit``,
-        ``weight_by_confidence``, ``k_best`` (None: select by threshold).
+        ``weight_by_confidence``, ``k_best`` (None: select by threshold),
+        ``hold_back`` (hold back rows whose predicted class flipped since the
+        previous round, and those the ensemble given to :meth:`step` disagrees on).
     fit_params : dict, default=None
         Parameters for the estimator's ``fit``; those with one value per row
         of ``X`` (``sample_weight``) are indexed like ``X``.
@@ -113,17 +115,21 @@ class SelfTrainingChain:
         self.confidence = np.zeros(len(pool))
         self.pseudo_round = np.full(len(pool), -1)
         prior = np.bincount(codes[labeled], minlength=len(classes)).astype(float)
-        self.class_prior = prior / prior.sum() if options["balanced"] else None
+        self.labeled_prior = prior / prior.sum()
+        self.class_prior = self.labeled_prior if options["balanced"] else None
         self.model = None
+        self.predicted = np.full(len(pool), -1)   # predicted class at the last step
+        self.held_reason = np.full(len(pool), "", dtype=object)
+        self._proba = None   # (model, temperature, pool probabilities)
 
     def snapshot(self):
         """The pseudo-label state, to restore after a rolled-back round."""
         return (self.pseudo_labels.copy(), self.confidence.copy(), self.pseudo_round.copy(),
-                self.model)
+                self.model, self.predicted.copy())
 
     def restore(self, state):
-        self.pseudo_labels, self.confidence, self.pseudo_round, self.model = (
-            state[0].copy(), state[1].copy(), state[2].copy(), state[3])
+        self.pseudo_labels, self.confidence, self.pseudo_round, self.model, self.predicted = (
+            state[0].copy(), state[1].copy(), state[2].copy(), state[3], state[4].copy())
 
     def fit(self):
         """Fit a fresh clone on the human labels plus the current pseudo-labels."""
@@ -148,14 +154,27 @@ class SelfTrainingChain:
         return apply_temperature(full_proba(self.model, _safe_indexing(self.X, rows),
                                             self.classes), temperature)
 
-    def step(self, round_index, temperature=1.0):
-        """Revisit the pseudo-labels and select new ones; returns the round's values."""
+    def pool_proba(self, temperature=1.0):
+        """Probabilities of the pool rows under the current model (computed once per model)."""
+        model, cached_temperature, proba = self._proba or (None, None, None)
+        if model is not self.model or cached_temperature != temperature:
+            proba = self.predict_proba(self.pool, temperature)
+            self._proba = (self.model, temperature, proba)
+        return proba
+
+    def step(self, round_index, temperature=1.0, ensemble_votes=None):
+        """Revisit the pseudo-labels and select new ones; returns the round's values.
+
+        ``ensemble_votes`` (shape ``(n_models, n_pool)``, -1 for no vote) are
+        other models' predicted classes of the pool rows; with ``hold_back``
+        a row that at least half of them predict differently is held back.
+        """
         n_classes = len(self.classes)
         eligible = self.pseudo_labels < 0
-        if not eligible.any() and not self.options["revisit"]:
-            proba = np.zeros((len(self.pool), n_classes))
-        else:
-            proba = self.predict_proba(self.pool, temperature)
+        hold_back = self.options.get("hold_back", False)
+        scored = eligible.any() or self.options["revisit"] or hold_back
+        proba = (self.pool_proba(temperature) if scored
+                 else np.zeros((len(self.pool), n_classes)))
         k_best = self.options.get("k_best")
         if k_best is None:
             thresholds = np.asarray(self.policy.update(proba), dtype=float)
@@ -163,6 +182,19 @@ class SelfTrainingChain:
             thresholds = np.full(n_classes, -np.inf)
         predicted = proba.argmax(axis=1)
         confidence = proba.max(axis=1)
+        flipped = (self.predicted >= 0) & (predicted != self.predicted)
+        known = self.predicted >= 0
+        flip_rate = float(flipped[known].mean()) if known.any() and scored else None
+        if scored:
+            self.predicted = predicted
+        disagreement = None
+        if ensemble_votes is not None and len(ensemble_votes):
+            votes = np.asarray(ensemble_votes)
+            counted = (votes >= 0).sum(axis=0)
+            against = ((votes >= 0) & (votes != predicted)).sum(axis=0)
+            share = np.divide(against, counted, out=np.zeros(len(predicted)),
+                              where=counted > 0)
+            disagreement = float(share.mean())
         dropped = np.zeros(n_classes, dtype=int)
         if self.options["revisit"]:
             held = self.pseudo_labels >= 0
@@ -174,6 +206,20 @@ class SelfTrainingChain:
             kept = held & ~lost
             self.confidence[kept] = confidence[kept]
             eligible = self.pseudo_labels < 0
+        held_back = np.zeros(n_classes, dtype=int)
+        if hold_back:
+            unstable = flipped.copy()
+            reasons = np.where(flipped, "prediction flipped", "")
+            if disagreement is not None:
+                split = share >= 0.5
+                unstable |= split
+                reasons = np.where(split & flipped, "prediction flipped; fold models disagree",
+                                   np.where(split, "fold models disagree", reasons))
+            would_pass = eligible & (confidence > thresholds[predicted])
+            stopped = would_pass & unstable
+            self.held_reason[stopped] = reasons[stopped]
+            held_back = np.bincount(predicted[stopped], minlength=n_classes)
+            eligible = eligible & ~unstable
         rows, labels, chosen_confidence = select_pseudo_labels(
             proba, thresholds, class_prior=self.class_prior, eligible=eligible, k_best=k_best)
         self.pseudo_labels[rows] = labels
@@ -190,4 +236,11 @@ class SelfTrainingChain:
             "mean_confidence": mean_confidence,
             "thresholds": np.where(np.isfinite(thresholds), thresholds, 0.0),
             "n_pseudo_labels": int((self.pseudo_labels >= 0).sum()),
+            "held_back": held_back,
+            "flip_rate": None if flip_rate is None else round(flip_rate, 4),
+            "disagreement": None if disagreement is None else round(disagreement, 4),
         }
+
+    def votes(self):
+        """Predicted class of each pool row at the last step (-1 before any)."""
+        return self.predicted

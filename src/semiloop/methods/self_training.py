@@ -42,6 +42,7 @@ from semiloop.guard import (
     too_few_to_hold_out,
 )
 from semiloop.methods._chain import SelfTrainingChain, full_proba, has_scores
+from semiloop.methods._chain_trust import hidden_rows, round_alarms, round_audit
 from semiloop.methods._inputs import default_estimator, prepare_rows, prepare_target
 from semiloop.methods.calibration import (
     apply_temperature,
@@ -154,6 +155,19 @@ default="fixed"
         best accepted so far, before the guard rolls back to that best and
         stops. 0 stops at the first round that does not clearly improve; more
         lets a run of small gains add up to a clear one.
+    audit_size : float, default=0.0
+        Share of the labeled rows hidden, as if unlabeled, in one more
+        self-training run beside the final one, to measure how often
+        pseudo-labels are right (precision, recall and coverage per class, in
+        ``history_``) without a new label; the final model still trains on
+        every label. 0 runs no audit. Classes with fewer than 3 labeled rows
+        lend none.
+    hold_back_unstable : bool, default=False
+        Confirmation-bias guard: a row whose predicted class flipped since the
+        previous round, or that at least half of the guard's fold models
+        predict differently from the final model, gets no pseudo-label that
+        round; those still without one at the end are listed in
+        ``held_back_`` for human review.
     n_jobs : int, default=None
         Threads that fit the guard's fold chains side by side (None: one).
         Leave it at None for a classifier that already uses several cores.
@@ -183,7 +197,16 @@ default="fixed"
         One record per round (:class:`semiloop.records.RoundRecord`): round 0
         is the supervised model; then pseudo-labels added and dropped per
         class, their mean confidence, the thresholds, the validation score and
-        the guard's p-value, the temperature, and whether it was accepted.
+        the guard's p-value, the temperature, the calibration error, the
+        pseudo-label audit, the flip rate and fold-model disagreement, rows
+        held back, the collapse alarms that tripped, and whether it was
+        accepted.
+    held_back_ : ndarray of int
+        Rows of ``X`` held back from pseudo-labeling as unstable (see
+        ``hold_back_unstable``) and left without a pseudo-label at the end,
+        for human review; empty without ``hold_back_unstable``.
+    held_back_reasons_ : ndarray of str, shape (len(held_back_),)
+        Why each was held back, at the last round it was.
     used_unlabeled_ : bool
         Whether the final model uses any pseudo-label.
     outcome_ : str
@@ -245,6 +268,8 @@ default="fixed"
         "validation_size": [Interval(Integral, 1, None, closed="left")],
         "guard_margin": [Interval(Real, 0, None, closed="left")],
         "guard_patience": [Interval(Integral, 0, None, closed="left")],
+        "audit_size": [Interval(Real, 0, 0.5, closed="left")],
+        "hold_back_unstable": ["boolean"],
         "n_jobs": [Integral, None],
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
@@ -269,6 +294,8 @@ default="fixed"
         validation_size=200,
         guard_margin=1.5,
         guard_patience=0,
+        audit_size=0.0,
+        hold_back_unstable=False,
         n_jobs=None,
         callbacks=None,
         random_state=None,
@@ -289,6 +316,8 @@ default="fixed"
         self.validation_size = validation_size
         self.guard_margin = guard_margin
         self.guard_patience = guard_patience
+        self.audit_size = audit_size
+        self.hold_back_unstable = hold_back_unstable
         self.n_jobs = n_jobs
         self.callbacks = callbacks
         self.random_state = random_state
@@ -398,6 +427,8 @@ default="fixed"
             or self.revisit
             or self.weight_by_confidence
             or self.guard
+            or self.audit_size > 0
+            or self.hold_back_unstable
         )
 
     def _check_scores(self, estimator):
@@ -433,6 +464,7 @@ default="fixed"
             "revisit": self.revisit,
             "weight_by_confidence": self.weight_by_confidence,
             "k_best": self.k_best if self.criterion == "k_best" else None,
+            "hold_back": self.hold_back_unstable,
         }
 
     def _run(self, X, y, codes, classes, template, fit_params, folds=None):
@@ -452,10 +484,13 @@ default="fixed"
                               fit_params)
             for _, train, _ in folds
         ]
-        chains = [*fold_chains, final]
+        audit, audit_truth = self._audit_chain(template, X, codes, labeled, pool, classes,
+                                               options, fit_params)
+        chains = [*fold_chains, final, *([audit] if audit else [])]
         self._fit_chains(chains, "self-training: supervised model on held-out folds and all rows")
         score, temperature, proba, calibration = self._validate_round(fold_chains, folds,
                                                                        labeled, codes)
+        reference = final.pool_proba(temperature) if len(pool) else None
         self.supervised_score_ = score
         best_proba = supervised_proba = proba
         state = GuardState(margin=self.guard_margin, patience=self.guard_patience,
@@ -472,9 +507,12 @@ default="fixed"
         while not blind and np.any(final.pseudo_labels < 0) and (
                 self.max_iter is None or self.n_iter_ < self.max_iter):
             self.n_iter_ += 1
-            values = final.step(self.n_iter_, temperature)
             for chain in fold_chains:
                 chain.step(self.n_iter_, temperature)
+            votes = np.array([chain.votes() for chain in fold_chains]) if fold_chains else None
+            values = final.step(self.n_iter_, temperature, ensemble_votes=votes)
+            if audit:
+                audit.step(self.n_iter_, temperature)
             if not values["added"].any() and not values["dropped"].any():
                 self._record(self._round(values, None, None, temperature, False,
                                          "nothing to add or drop"))
@@ -483,6 +521,8 @@ default="fixed"
             self._fit_chains(chains, f"self-training round {self.n_iter_}: fitting")
             score, temperature, proba, calibration = self._validate_round(
                 fold_chains, folds, labeled, codes)
+            trust = {"pseudo_label_audit": round_audit(audit, len(pool), audit_truth, classes),
+                     "alarms": round_alarms(final, reference, temperature, classes)}
             p_value, note, accepted = None, "accepted", True
             if self.guard:
                 decision = state.propose(score)
@@ -498,7 +538,7 @@ default="fixed"
                         f"not accepted: {reason}; going on ({state.patience_left + 1} more "
                         "to try)")
             self._record(self._round(values, score, p_value, temperature, accepted, note,
-                                     calibration))
+                                     {**(calibration or {}), **trust}))
             if self.verbose:
                 print(f"End of iteration {self.n_iter_}, added "
                       f"{int(values['added'].sum())} new labels; {note}.", file=sys.stderr)
@@ -533,18 +573,36 @@ default="fixed"
         self.labeled_iter_ = np.where(codes >= 0, 0, -1)
         self.labeled_iter_[pool] = final.pseudo_round
         self._set_transduction(y, labels, classes)
+        waiting = (final.held_reason != "") & (final.pseudo_labels < 0)
+        self.held_back_ = pool[waiting]
+        self.held_back_reasons_ = final.held_reason[waiting].astype(str)
 
-    def _round(self, values, score, p_value, temperature, accepted, note, calibration=None):
+    def _audit_chain(self, template, X, codes, labeled, pool, classes, options, fit_params):
+        """One more chain with a share of the labeled rows hidden in its pool, and their labels."""
+        if not self.audit_size:
+            return None, None
+        hidden = hidden_rows(codes[labeled], self.audit_size, self.random_state)
+        if not len(hidden):
+            return None, None
+        kept = np.setdiff1d(np.arange(len(labeled)), hidden)
+        chain = SelfTrainingChain(template, X, codes, labeled[kept],
+                                  np.concatenate([pool, labeled[hidden]]), classes, options,
+                                  fit_params)
+        return chain, codes[labeled[hidden]]
+
+    def _round(self, values, score, p_value, temperature, accepted, note, extra=None):
         classes = self.classes_
         return RoundRecord(
             self.n_iter_,
             added=per_class(values["added"], classes),
             dropped=per_class(values["dropped"], classes),
+            held_back=per_class(values["held_back"], classes),
+            flip_rate=values["flip_rate"], disagreement=values["disagreement"],
             mean_confidence=per_class(np.round(values["mean_confidence"], 4), classes),
             thresholds=per_class(np.round(values["thresholds"], 4), classes),
             n_pseudo_labels=values["n_pseudo_labels"],
             **_scores(score), p_value=p_value, temperature=_rounded(temperature),
-            **(calibration or {}), accepted=accepted, note=note)
+            **(extra or {}), accepted=accepted, note=note)
 
     def _record(self, record):
         self.history_.append(record)
@@ -711,6 +769,8 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         validation_size=200,
         guard_margin=1.5,
         guard_patience=0,
+        audit_size=0.0,
+        hold_back_unstable=False,
         n_jobs=None,
         callbacks=None,
         random_state=None,
@@ -720,7 +780,8 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
             threshold_policy=threshold_policy, calibrate=calibrate, balanced=balanced,
             revisit=revisit, weight_by_confidence=weight_by_confidence, guard=guard, cv=cv,
             validation_size=validation_size, guard_margin=guard_margin,
-            guard_patience=guard_patience, n_jobs=n_jobs, callbacks=callbacks,
+            guard_patience=guard_patience, audit_size=audit_size,
+            hold_back_unstable=hold_back_unstable, n_jobs=n_jobs, callbacks=callbacks,
             random_state=random_state,
         )
 
