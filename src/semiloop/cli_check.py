@@ -31,6 +31,11 @@ from semiloop.cli import (
 
 __all__ = ["check", "monitor"]
 
+_Report = Annotated[Path | None, typer.Option(
+    "--report", metavar="FILE.html",
+    help="Also write a self-contained HTML report with plots, which opens from disk "
+         "(replaced if it exists; needs pip install 'semiloop[report]').")]
+
 
 @app.command(cls=_Command, short_help="Should the unlabeled rows be trusted? (before training)")
 def check(
@@ -43,6 +48,7 @@ def check(
     json_out: Annotated[Path | None, typer.Option(
         "--json", metavar="FILE",
         help="Also write the full result as JSON (replaced if it exists).")] = None,
+    report_out: _Report = None,
     seed: _Seed = 0,
     encoding: _Encoding = None,
     sep: _Sep = None,
@@ -56,7 +62,7 @@ def check(
 
     \b
     Example:
-      semiloop check tickets.csv --label category --json check.json
+      semiloop check tickets.csv --label category --json check.json --report check.html
     """
     with _user_errors("check") as stage:
         from semiloop.data import load_dataset
@@ -64,6 +70,8 @@ def check(
 
         if json_out is not None:
             _check_writable_file(json_out, "--json")
+        if report_out is not None:
+            _check_report_file(report_out, json_out)
         stage.doing = f"reading {str(data)!r}"
         dataset = load_dataset(data, label, id_column=id_column,
                                unlabeled_marker=unlabeled_marker, encoding=encoding, sep=sep,
@@ -79,7 +87,41 @@ def check(
         if json_out is not None:
             stage.doing = f"writing {str(json_out)!r}"
             _write_file(json_out, json.dumps(summary, indent=2) + "\n")
+        if report_out is not None:
+            from semiloop.report import check_report
+
+            stage.doing = f"drawing the report {str(report_out)!r}"
+            page = check_report(result, classes=dataset.classes, ids=dataset.ids[~labeled],
+                                y_labeled=dataset.y[labeled], random_state=seed,
+                                meta=_meta(f"data {data}", f"label column {label!r}",
+                                           f"seed {seed}"))
+            _write_file(report_out, page.to_html())
         _print_check(_console(), summary, json_out)
+        if report_out is not None:
+            _console().print(_text(f"wrote {report_out}"), soft_wrap=True)
+
+
+def _check_report_file(report_out, json_out):
+    """Fail before the work when ``--report`` cannot be written or matplotlib is missing."""
+    from semiloop.errors import SemiloopError
+    from semiloop.report import require_matplotlib
+
+    path = Path(report_out)
+    if path.is_dir():
+        raise SemiloopError(f"--report {str(path)!r} is a folder; give a file name, for "
+                            f"example {str(path / 'report.html')!r}")
+    if json_out is not None and str(json_out) != "-" and \
+            path.absolute() == Path(json_out).absolute():
+        raise SemiloopError(f"--json and --report name the same file {str(path)!r}; give "
+                            "each its own, for example report.json and report.html")
+    _check_writable_file(path, "--report")
+    require_matplotlib()
+
+
+def _meta(*lines):
+    from datetime import datetime
+
+    return [*lines, f"made {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"]
 
 
 def _print_check(console, summary, json_out):
@@ -136,6 +178,7 @@ def monitor(
         help="Change an alarm's threshold: confidence_drop (0.10), entropy_drop (0.5), "
              "one_class (0.9), class_balance (0.20), prediction_drift (0.10) "
              "(repeat for several).")] = None,
+    report_out: _Report = None,
 ):
     """Compare newly scored rows with the training data, and raise alarms.
 
@@ -147,7 +190,8 @@ def monitor(
 
     \b
     Example:
-      semiloop monitor train.csv scored/ --model churn-model --json drift.json
+      semiloop monitor train.csv scored/ --model churn-model --json drift.json \\
+          --report drift.html
     """
     from semiloop.monitor import ALARM_EXIT_STATUS
 
@@ -159,6 +203,8 @@ def monitor(
         overrides = _thresholds(threshold or [], ALARM_DEFAULTS)
         if json_out is not None and str(json_out) != "-":
             _check_writable_file(json_out, "--json")
+        if report_out is not None:
+            _check_report_file(report_out, json_out)
         model, classifier = None, None
         if model_file is not None:
             model = _load_table_model(model_file, stage)
@@ -175,12 +221,22 @@ def monitor(
                                      label_column=label, id_column=id_column,
                                      thresholds=overrides)
         text = json.dumps(report, indent=2) + "\n"
+        if report_out is not None:
+            from semiloop.report import monitor_report
+
+            stage.doing = f"drawing the report {str(report_out)!r}"
+            page = monitor_report(report, meta=_meta(
+                f"reference {reference}", f"current {current}",
+                f"model {model_file}" if model_file is not None else "no model"))
+            _write_file(report_out, page.to_html())
         if json_out is not None and str(json_out) == "-":
             typer.echo(text, nl=False)
         else:
             if json_out is not None:
                 _write_file(json_out, text)
             _print_monitor(_console(), report, json_out)
+            if report_out is not None:
+                _console().print(_text(f"wrote {report_out}"), soft_wrap=True)
     if report["tripped"]:
         raise typer.Exit(ALARM_EXIT_STATUS)
 
