@@ -7,6 +7,7 @@ from sklearn.datasets import make_blobs
 from sklearn.linear_model import LogisticRegression
 
 from semiloop import SafeSelfTrainingClassifier, SelfTrainingClassifier
+from semiloop.errors import SemiloopWarning
 from semiloop.methods._chain import SelfTrainingChain
 from semiloop.methods._chain_trust import hidden_rows
 
@@ -144,8 +145,9 @@ def test_collapse_is_flagged_in_history():
     X, y = _two_features(seed=1)
     X[:, 0] = X[:, 1]                  # the honest model is right
     y_partial = np.where(np.arange(len(y)) < 40, y, -1)
-    model = SelfTrainingClassifier(CollapsesOnPseudoLabels(n_labeled=40), threshold=0.8,
-                                   max_iter=1).fit(X, y_partial)
+    with pytest.warns(SemiloopWarning, match=r"round 1 \(in the final model\): entropy_collapse"):
+        model = SelfTrainingClassifier(CollapsesOnPseudoLabels(n_labeled=40), threshold=0.8,
+                                       max_iter=1).fit(X, y_partial)
     names = [alarm["name"] for alarm in model.history_[1].alarms]
     assert names == ["entropy_collapse"]
     assert model.history_[0].alarms == []

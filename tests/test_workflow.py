@@ -183,3 +183,24 @@ def test_small_tables_fit_openmp_models_on_one_thread():
     assert openmp_threads() == outside
     with _openmp_threads("hgb", OPENMP_MIN_ROWS), _openmp_threads("logreg", 5_000):
         assert openmp_threads() == outside
+
+
+def test_rows_held_back_are_listed_by_id_with_the_alarms():
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=300, centers=[[0, 0], [1.2, 1.2]], cluster_std=0.8,
+                      random_state=0)
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    frame["label"] = np.where(np.arange(300) % 10 == 0, np.array(["cat", "dog"])[y], "?")
+    frame["row"] = [f"r{i}" for i in range(300)]
+    result = train_table(frame, "label", id_column="row", unlabeled_marker="?",
+                         method="self-training", random_state=0,
+                         method_options={"hold_back_unstable": True, "cv": 3,
+                                         "validation_size": 20})
+    metrics = json.loads(json.dumps(result.metrics))
+    assert metrics["training_alarms"] == []
+    model = result.model.pipeline.named_steps["ssl"]
+    review = metrics["held_back_for_review"]
+    assert len(review) == len(model.held_back_) > 0
+    assert [item["id"] for item in review] == frame["row"].to_numpy()[model.held_back_].tolist()
+    assert (frame["label"].to_numpy()[model.held_back_] == "?").all()

@@ -659,6 +659,10 @@ def _print_train_summary(console, metrics, out, n_predictions):
                       f"(stopped: {metrics['termination']})")
     if "guard" in metrics:
         console.print(_text(f"guard: {metrics['guard']['reason']}"), soft_wrap=True)
+    if metrics.get("held_back_for_review"):
+        console.print(_text(f"{len(metrics['held_back_for_review'])} unlabeled rows held back "
+                            "as unstable pseudo-labels, listed for review in metrics.json "
+                            "(held_back_for_review)"), soft_wrap=True)
     if not metrics["used_unlabeled"]:
         console.print(_text(no_gain_sentence(metrics)), soft_wrap=True)
     console.print(_text(f"wrote {', '.join(OUTPUT_FILES)} ({n_predictions} unlabeled rows "

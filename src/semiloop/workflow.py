@@ -449,10 +449,26 @@ def _metrics(estimator, dataset, model, method, seconds):
     if self_training is not None:
         metrics.update({"rounds": self_training.n_iter_,
                         "termination": self_training.termination_condition_,
-                        "temperature": self_training.temperature_})
+                        "temperature": self_training.temperature_,
+                        **_training_trust(self_training, dataset)})
     metrics.update({"fit_seconds": round(seconds, 3),
                     "history": [record.to_dict() for record in estimator.history_]})
     return metrics
+
+
+def _training_trust(self_training, dataset):
+    """Collapse alarms of the rounds, and the rows held back for review (by id)."""
+    alarms = [{"round": record.round, **alarm} for record in self_training.history_
+              for alarm in getattr(record, "alarms", [])]
+    held = getattr(self_training, "held_back_", [])
+    reasons = getattr(self_training, "held_back_reasons_", [])
+    review = [{"id": _plain_id(dataset.ids[row]), "reason": str(reason)}
+              for row, reason in zip(held, reasons, strict=True)]
+    return {"training_alarms": alarms, "held_back_for_review": review}
+
+
+def _plain_id(value):
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _plain_name(candidate, method):

@@ -573,9 +573,24 @@ default="fixed"
         self.labeled_iter_ = np.where(codes >= 0, 0, -1)
         self.labeled_iter_[pool] = final.pseudo_round
         self._set_transduction(y, labels, classes)
+        self._warn_alarms()
         waiting = (final.held_reason != "") & (final.pseudo_labels < 0)
         self.held_back_ = pool[waiting]
         self.held_back_reasons_ = final.held_reason[waiting].astype(str)
+
+    def _warn_alarms(self):
+        """One warning naming every collapse alarm that tripped, and whether its round was kept."""
+        kept = max((r.round for r in self.history_ if r.accepted), default=0)
+
+        def status(record):
+            return "in the final model" if record.round <= kept else "rolled back"
+
+        found = [f"round {r.round} ({status(r)}): {alarm['name']}: {alarm['message']}"
+                 for r in self.history_ for alarm in r.alarms]
+        if found:
+            warnings.warn("self-training tripped a collapse alarm; " + "; ".join(found)
+                          + ". See history_ (alarms) and check the unlabeled data with "
+                          "semiloop check", SemiloopWarning, stacklevel=5)
 
     def _audit_chain(self, template, X, codes, labeled, pool, classes, options, fit_params):
         """One more chain with a share of the labeled rows hidden in its pool, and their labels."""
