@@ -110,6 +110,9 @@ class Algorithm:
     #: ``mu``, unlabeled rows per labeled row, where the trainer is not told otherwise:
     #: 7 for the FixMatch family, 1 for the others (the papers' and USB's settings).
     unlabeled_ratio = 1
+    #: Whether the unlabeled loss is a mean over rows that ``Batch.unlabeled_keep`` can
+    #: weight, so that rows can be held back (False where rows are mixed with each other).
+    holds_back_rows = True
 
     def __init__(self, *, unlabeled_weight=1.0, rampup="none", rampup_fraction=0.0):
         if rampup not in RAMPUPS:
@@ -143,6 +146,35 @@ class Algorithm:
         """Per-class thresholds now, for the history (None when the algorithm has none)."""
         return None
 
+    def preview(self, proba, labeled_prior=None):
+        """The pseudo-labels and the mask the algorithm would give rows, at its current state.
+
+        For rows that are not trained on (the trainer's pseudo-label audit)
+        and whose weak view the model predicts as ``proba``; the state
+        (thresholds, running means) is left as it is.
+
+        Parameters
+        ----------
+        proba : Tensor of shape (n, n_classes)
+        labeled_prior : Tensor of shape (n_classes,), default=None
+            Class shares of the labeled rows (for alignment to them).
+
+        Returns
+        -------
+        pseudo_labels : Tensor of shape (n,), int64
+        mask : Tensor of shape (n,) or None
+            The mask or weight of each row; None for algorithms that train
+            every row towards its guess (no threshold).
+
+        Examples
+        --------
+        >>> import torch
+        >>> labels, mask = Algorithm().preview(torch.tensor([[0.3, 0.7], [0.6, 0.4]]))
+        >>> labels.tolist(), mask
+        ([1, 0], None)
+        """
+        return hard_labels(proba), None
+
     def _parts(self):
         return {name: value for name, value in vars(self).items()
                 if hasattr(value, "state_dict") and not isinstance(value, torch.nn.Module)}
@@ -163,10 +195,13 @@ class ThresholdedConsistency(Algorithm):
     ``loss = CE(labeled) + lambda_u * mean_b(mask_b * CE(strong_b, argmax p_b))``
     (plus :meth:`extra_loss`) where ``p`` is the weak view's prediction and
     ``mask`` comes from :meth:`mask` applied to ``p`` after :meth:`align`
-    (identity by default); the mean runs over every unlabeled row, masked
-    or not. FixMatch and FlexMatch override :meth:`mask` only, SoftMatch
-    :meth:`align` and :meth:`mask`, FreeMatch :meth:`mask` and
-    :meth:`extra_loss` (Sohn et al., NeurIPS 2020, Sec. 3.2, Eq. 4).
+    (identity by default), times 0 for rows held back (``Batch.keep``); the
+    mean runs over every unlabeled row, masked or not. FixMatch and
+    FlexMatch override :meth:`mask` only, SoftMatch :meth:`align` and
+    :meth:`mask`, FreeMatch :meth:`mask` and :meth:`extra_loss` (Sohn et
+    al., NeurIPS 2020, Sec. 3.2, Eq. 4). :meth:`preview` asks the same
+    parts without changing their state: :meth:`align_preview` and the mask
+    policy kept as ``policy`` (every built-in variant keeps one there).
 
     Examples
     --------
@@ -207,6 +242,15 @@ class ThresholdedConsistency(Algorithm):
         """An additional term already weighted (FreeMatch's fairness); 0 by default."""
         return 0.0
 
+    def align_preview(self, proba, labeled_prior=None):
+        """:meth:`align` at the current state, which stays as it is; identity by default."""
+        return proba
+
+    def preview(self, proba, labeled_prior=None):
+        aligned = self.align_preview(proba, labeled_prior)
+        labels = hard_labels(aligned if self.labels_from_aligned else proba)
+        return labels, self.policy.preview(aligned)
+
     def loss(self, batch, context):
         weak, strong = batch.views
         logits_labeled, logits_weak, logits_strong = context.forward(
@@ -215,7 +259,7 @@ class ThresholdedConsistency(Algorithm):
         with record_function("semiloop.targets_and_mask"):
             raw = logits_weak.float().softmax(dim=-1)
             proba = self.align(raw, context)
-            mask = self.mask(proba, batch, context)
+            mask = batch.keep(self.mask(proba, batch, context))
             pseudo_labels = hard_labels(proba if self.labels_from_aligned else raw)
         unlabeled = (F.cross_entropy(logits_strong, pseudo_labels, reduction="none")
                      * mask).mean()

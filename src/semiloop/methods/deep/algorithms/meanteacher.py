@@ -55,5 +55,6 @@ class MeanTeacher(Algorithm):
         with torch.no_grad():
             teacher_proba = context.teacher(teacher_view).float().softmax(dim=-1)
         supervised = F.cross_entropy(logits_labeled, batch.y_labeled)
-        unlabeled = consistency_mse(logits_student, teacher_proba)
-        return StepLoss(supervised + context.unlabeled_weight * unlabeled, supervised, unlabeled)
+        unlabeled = consistency_mse(logits_student, teacher_proba, batch.unlabeled_keep)
+        return StepLoss(supervised + context.unlabeled_weight * unlabeled, supervised, unlabeled,
+                        batch.unlabeled_keep)

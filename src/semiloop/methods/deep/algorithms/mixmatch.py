@@ -63,6 +63,7 @@ class MixMatch(Algorithm):
     """
 
     name = "mixmatch"
+    holds_back_rows = False  # mixed rows carry other rows' guesses
 
     def __init__(self, *, n_views=2, temperature=0.5, alpha=0.75, unlabeled_weight=100.0,
                  rampup_fraction=1 / 64):

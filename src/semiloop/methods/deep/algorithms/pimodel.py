@@ -7,20 +7,27 @@ from semiloop.methods.deep.algorithms.base import Algorithm, StepLoss
 __all__ = ["PiModel", "consistency_mse"]
 
 
-def consistency_mse(logits, target_proba):
+def consistency_mse(logits, target_proba, weights=None):
     """``(1/C) ||softmax(logits) - target||^2`` per row, averaged over rows.
 
     Laine & Aila 2017, Algorithm 1; Mean Teacher's consistency cost.
     ``logits`` and ``target_proba`` have shape (n, n_classes); the result
-    has shape ().
+    has shape (). ``weights`` of shape (n,) multiply each row's cost before
+    the mean over all rows (0 for rows held back).
 
     Examples
     --------
     >>> import torch
     >>> consistency_mse(torch.zeros(1, 2), torch.tensor([[1.0, 0.0]])).item()  # (0.25 + 0.25) / 2
     0.25
+    >>> consistency_mse(torch.zeros(2, 2), torch.tensor([[1.0, 0.0], [0.5, 0.5]]),
+    ...                 weights=torch.tensor([0.0, 1.0])).item()  # the first row held back
+    0.0
     """
-    return ((logits.float().softmax(dim=-1) - target_proba) ** 2).mean()
+    squared = (logits.float().softmax(dim=-1) - target_proba) ** 2
+    if weights is None:
+        return squared.mean()
+    return (squared.mean(dim=-1) * weights.to(squared)).mean()
 
 
 class PiModel(Algorithm):
@@ -62,5 +69,7 @@ class PiModel(Algorithm):
         logits_labeled, logits_first, logits_second = context.forward(
             [batch.x_labeled, first, second], grad=[True, True, not self.stop_gradient])
         supervised = F.cross_entropy(logits_labeled, batch.y_labeled)
-        unlabeled = consistency_mse(logits_first, logits_second.float().softmax(dim=-1))
-        return StepLoss(supervised + context.unlabeled_weight * unlabeled, supervised, unlabeled)
+        unlabeled = consistency_mse(logits_first, logits_second.float().softmax(dim=-1),
+                                    batch.unlabeled_keep)
+        return StepLoss(supervised + context.unlabeled_weight * unlabeled, supervised, unlabeled,
+                        batch.unlabeled_keep)

@@ -52,6 +52,9 @@ class PseudoLabel(Algorithm):
             return self.unlabeled_weight
         return self.unlabeled_weight * (step - t1) / max(t2 - t1, 1e-12)
 
+    def preview(self, proba, labeled_prior=None):
+        return hard_labels(proba), self.policy.preview(proba)
+
     def loss(self, batch, context):
         (unlabeled_view,) = batch.views
         logits_labeled, logits_unlabeled = context.forward(
@@ -59,7 +62,7 @@ class PseudoLabel(Algorithm):
         supervised = F.cross_entropy(logits_labeled, batch.y_labeled)
         proba = logits_unlabeled.detach().float().softmax(dim=-1)
         pseudo_labels = hard_labels(proba)
-        mask = self.policy(proba)
+        mask = batch.keep(self.policy(proba))
         unlabeled = (F.cross_entropy(logits_unlabeled, pseudo_labels, reduction="none")
                      * mask).mean()
         return StepLoss(supervised + context.unlabeled_weight * unlabeled, supervised,

@@ -54,6 +54,7 @@ class ReMixMatch(Algorithm):
 
     name = "remixmatch"
     labeled_view = "strong"
+    holds_back_rows = False  # mixed rows carry other rows' guesses
 
     def __init__(self, *, n_views=8, temperature=0.5, alpha=0.75, unlabeled_weight=1.5,
                  pre_mixup_weight=0.5, window=128, rampup_fraction=1 / 64):
@@ -66,6 +67,9 @@ class ReMixMatch(Algorithm):
     def setup(self, *, n_classes, n_unlabeled, device):
         super().setup(n_classes=n_classes, n_unlabeled=n_unlabeled, device=device)
         self.alignment = DistributionAlignment(n_classes, target="labeled", window=self.window)
+
+    def preview(self, proba, labeled_prior=None):
+        return hard_labels(self.alignment.preview(proba, labeled_prior)), None
 
     def loss(self, batch, context):
         weak, *strong = batch.views

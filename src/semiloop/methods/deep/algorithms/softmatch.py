@@ -65,3 +65,6 @@ class SoftMatch(ThresholdedConsistency):
 
     def mask(self, proba, batch, context):
         return self.policy(proba)
+
+    def align_preview(self, proba, labeled_prior=None):
+        return self.alignment.preview(proba) if self.uniform_alignment else proba

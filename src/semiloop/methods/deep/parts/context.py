@@ -28,6 +28,10 @@ class Batch:
     unlabeled_truth : Tensor of shape (n_unlabeled,), int64, or None
         True classes of the unlabeled rows, -1 where unknown, given only to
         monitor pseudo-label accuracy; algorithms never read it.
+    unlabeled_keep : Tensor of shape (n_unlabeled,), float, or None
+        1 for the unlabeled rows that count in the unlabeled loss, 0 for rows
+        held back as unstable at the trainer's last evaluation; None: every
+        row counts. Algorithms apply it through :meth:`keep`.
 
     Examples
     --------
@@ -44,6 +48,27 @@ class Batch:
     views: list = field(default_factory=list)
     unlabeled_index: torch.Tensor | None = None
     unlabeled_truth: torch.Tensor | None = None
+    unlabeled_keep: torch.Tensor | None = None
+
+    def keep(self, weights):
+        """Per-row ``weights`` of the unlabeled rows with the held-back rows set to 0.
+
+        ``weights`` (a mask, weights or per-row losses) of shape
+        (n_unlabeled,) times :attr:`unlabeled_keep`, in the dtype of
+        ``weights``; ``weights`` itself when no row is held back.
+
+        Examples
+        --------
+        >>> import torch
+        >>> batch = Batch(None, None, unlabeled_keep=torch.tensor([1.0, 0.0, 1.0]))
+        >>> batch.keep(torch.tensor([1.0, 1.0, 0.5])).tolist()
+        [1.0, 0.0, 0.5]
+        >>> Batch(None, None).keep(torch.tensor([0.5])).tolist()
+        [0.5]
+        """
+        if self.unlabeled_keep is None:
+            return weights
+        return weights * self.unlabeled_keep.to(weights)
 
 
 def has_batch_norm(model):

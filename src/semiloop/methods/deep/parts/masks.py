@@ -31,6 +31,15 @@ class _Policy:
         """Per-class thresholds now, as a list (None for policies without them)."""
         return None
 
+    def preview(self, proba):
+        """The mask (or weights) of ``proba`` at the current state, which stays as it is.
+
+        What the policy would give these rows now, for rows that are not
+        trained on (the trainer's pseudo-label audit); the thresholds are the
+        ones :meth:`thresholds` reports.
+        """
+        raise NotImplementedError
+
     def state_dict(self):
         return {} if self.state is None else {
             name: value.clone() for name, value in self.state.to_dict().items()}
@@ -59,6 +68,9 @@ class FixedMask(_Policy):
 
     def __call__(self, proba, indices=None):
         return thresholds.fixed_mask(proba, threshold=self.threshold)
+
+    def preview(self, proba):
+        return self(proba)
 
 
 class CurriculumMask(_Policy):
@@ -112,11 +124,14 @@ class CurriculumMask(_Policy):
             mapping=self.mapping).tolist()
 
     def __call__(self, proba, indices):
-        mask = thresholds.flexmatch_mask(proba, self.state, threshold=self.threshold,
-                                         warmup=self.warmup, mapping=self.mapping)
+        mask = self.preview(proba)
         self.state = thresholds.update_flexmatch_state(
             all_gather(proba), self.state, all_gather(indices), threshold=self.threshold)
         return mask
+
+    def preview(self, proba):
+        return thresholds.flexmatch_mask(proba, self.state, threshold=self.threshold,
+                                         warmup=self.warmup, mapping=self.mapping)
 
 
 class SelfAdaptiveMask(_Policy):
@@ -161,7 +176,10 @@ class SelfAdaptiveMask(_Policy):
     def __call__(self, proba, indices=None):
         self.state = thresholds.update_freematch_state(
             all_gather(proba), self.state._like(proba), momentum=self.momentum)
-        return thresholds.freematch_mask(proba, self.state)
+        return self.preview(proba)
+
+    def preview(self, proba):
+        return thresholds.freematch_mask(proba, self.state._like(proba))
 
 
 class TruncatedGaussianWeight(_Policy):
@@ -206,5 +224,8 @@ class TruncatedGaussianWeight(_Policy):
     def __call__(self, proba, indices=None):
         self.state = thresholds.update_softmatch_state(
             all_gather(proba), self.state._like(proba), momentum=self.momentum)
-        return thresholds.softmatch_weights(proba, self.state, max_weight=self.max_weight,
-                                            n_sigma=self.n_sigma)
+        return self.preview(proba)
+
+    def preview(self, proba):
+        return thresholds.softmatch_weights(proba, self.state._like(proba),
+                                            max_weight=self.max_weight, n_sigma=self.n_sigma)

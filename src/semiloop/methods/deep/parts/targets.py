@@ -140,6 +140,26 @@ class DistributionAlignment:
         self.update(proba)
         return aligned
 
+    @torch.no_grad()
+    def preview(self, proba, labeled_prior=None):
+        """``proba`` aligned with the running mean as it is now; the batch is not taken in.
+
+        Before any batch the running mean is uniform.
+
+        Examples
+        --------
+        >>> align = DistributionAlignment(2, momentum=0.5)
+        >>> proba = torch.tensor([[0.9, 0.1]])
+        >>> align.preview(proba).double().round(decimals=4).tolist()  # nothing seen yet
+        [[0.9, 0.1]]
+        >>> _ = align(torch.tensor([[0.7, 0.3]]))  # running mean (0.6, 0.4)
+        >>> align.preview(proba).double().round(decimals=4).tolist()
+        [[0.8571, 0.1429]]
+        """
+        if self.history is None:
+            return proba.clone()
+        return self._align(proba, labeled_prior)
+
     def _align(self, proba, labeled_prior):
         if self.target == "labeled":
             if labeled_prior is None:
