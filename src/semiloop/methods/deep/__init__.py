@@ -5,7 +5,10 @@ algorithm (:mod:`~semiloop.methods.deep.algorithms`) only says how the loss of
 a step is made, from shared parts (:mod:`~semiloop.methods.deep.parts`):
 teachers, targets, and mask or weight policies. Augmentations live in
 :mod:`~semiloop.methods.deep.augment`, backbones in :mod:`~semiloop.methods.deep.nets`,
-the scikit-learn estimator in :mod:`~semiloop.methods.deep.estimator`.
+the scikit-learn estimator in :mod:`~semiloop.methods.deep.estimator`, the
+checks of the pseudo-labels at each evaluation (audit on hidden labeled rows,
+flip rate, MC-dropout uncertainty, collapse alarms, holding unstable rows
+back) in :mod:`~semiloop.methods.deep.trust`.
 
 torch is an optional dependency (``pip install 'semiloop[deep]'``); importing
 this package without it raises a :class:`~semiloop.errors.SemiloopError` that
@@ -29,6 +32,7 @@ _EXPORTS = {
     "ALGORITHMS": "semiloop.methods.deep.algorithms",
     "make_algorithm": "semiloop.methods.deep.algorithms",
     "Trainer": "semiloop.methods.deep.trainer",
+    "TrainingMonitor": "semiloop.methods.deep.trust",
     "DeepSSLClassifier": "semiloop.methods.deep.estimator",
 }
 

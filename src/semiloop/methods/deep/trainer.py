@@ -5,9 +5,14 @@ unlabeled rows, makes the views the algorithm asks for (weak, strong), asks
 the algorithm for the loss, takes an optimiser step, updates the EMA of the
 weights, and every ``log_every`` steps records a
 :class:`~semiloop.records.TrainingRecord` (sent to ``callbacks`` too). Every
-``eval_every`` steps the EMA weights are scored on the validation rows, and
-the best of those checkpoints is the one returned (selected on labeled
-validation rows only; without them the last step's weights are kept).
+``eval_every`` steps (and at the last) the EMA weights are evaluated, and the
+evaluation gets a record of its own: they are scored on the validation rows,
+the best of those checkpoints being the one returned (selected on labeled
+validation rows only; without them the last step's weights are kept), and a
+:class:`~semiloop.methods.deep.trust.TrainingMonitor` checks their
+pseudo-labels (audit on hidden labeled rows, flip rate, MC-dropout
+uncertainty, collapse alarms) and, if asked, holds unstable rows back from
+the unlabeled loss until the next evaluation.
 
 The same code runs in one process and under ``torchrun`` with
 DistributedDataParallel: each process draws its own shard of every batch
@@ -32,6 +37,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch.profiler import record_function
@@ -41,6 +47,7 @@ from semiloop.errors import SemiloopError
 from semiloop.methods.deep.parts.context import Batch, StepContext, has_batch_norm
 from semiloop.methods.deep.parts.teachers import ExponentialMovingAverage
 from semiloop.methods.deep.schedules import cosine_decay
+from semiloop.methods.deep.trust import TrainingMonitor
 from semiloop.records import TrainingRecord
 
 __all__ = ["TrainResult", "Trainer", "resolve_device"]
@@ -120,6 +127,12 @@ class TrainResult:
     best_step : int or None
         Step of the kept checkpoint (None when no validation rows were given).
     best_validation_accuracy : float or None
+    held_back : ndarray of int
+        Positions in ``x_unlabeled`` of the rows held back as unstable at the
+        last evaluation, the most unstable first (empty unless the monitor
+        holds rows back).
+    held_back_reasons : ndarray of str
+        Why each was held back.
 
     Examples
     --------
@@ -144,6 +157,8 @@ class TrainResult:
     history: list = field(default_factory=list)
     best_step: int | None = None
     best_validation_accuracy: float | None = None
+    held_back: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    held_back_reasons: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
 
 
 class Trainer:
@@ -177,7 +192,7 @@ class Trainer:
         ``min(decay, 1 - 1/(t + 1))`` (Mean Teacher's), so that the average
         does not carry the initial weights for thousands of steps.
     eval_every : int, default=250
-        Steps between evaluations on the validation rows.
+        Steps between evaluations (validation rows, the monitor's checks).
     log_every : int, default=100
         Steps per :class:`~semiloop.records.TrainingRecord`.
     device : str, default='auto'
@@ -198,6 +213,10 @@ class Trainer:
     estimator : object, default=None
         Passed to the callbacks as the model they report on
         (:class:`DeepSSLClassifier` passes itself).
+    monitor : TrainingMonitor, default=None
+        The checks of the pseudo-labels at each evaluation
+        (:class:`~semiloop.methods.deep.trust.TrainingMonitor`); None: one
+        with its defaults (watching 2,000 unlabeled rows, holding none back).
 
     Raises
     ------
@@ -231,7 +250,8 @@ class Trainer:
                  weak=None, strong=None, optimizer="sgd", learning_rate=0.03, momentum=0.9,
                  weight_decay=5e-4, schedule="cosine", ema_decay=0.99, ema_warmup=True,
                  eval_every=250, log_every=100, device="auto", mixed_precision=None, seed=0,
-                 callbacks=None, checkpoint_path=None, checkpoint_every=500, estimator=None):
+                 callbacks=None, checkpoint_path=None, checkpoint_every=500, estimator=None,
+                 monitor=None):
         if optimizer not in ("sgd", "adamw"):
             raise SemiloopError(f"optimizer must be 'sgd' or 'adamw', got {optimizer!r}")
         if schedule not in ("cosine", "constant"):
@@ -254,6 +274,7 @@ class Trainer:
                                 else mixed_precision)
         self.seed, self.callbacks, self.estimator = seed, callbacks, estimator
         self.checkpoint_path, self.checkpoint_every = checkpoint_path, checkpoint_every
+        self.monitor = monitor
 
     # ------------------------------------------------------------------ setup
 
@@ -291,7 +312,8 @@ class Trainer:
     # ------------------------------------------------------------------ fit
 
     def fit(self, x_labeled, y_labeled, x_unlabeled, *, x_validation=None,
-            y_validation=None, unlabeled_truth=None, n_classes=None, resume=False):
+            y_validation=None, unlabeled_truth=None, audit_truth=None, n_classes=None,
+            resume=False):
         """Train; returns a :class:`TrainResult`.
 
         Parameters
@@ -305,6 +327,10 @@ class Trainer:
         unlabeled_truth : Tensor of shape (n_unlabeled,), optional
             True classes of unlabeled rows (-1 where unknown), only to record
             pseudo-label accuracy; never used in training.
+        audit_truth : Tensor of shape (n_unlabeled,), optional
+            True classes of the unlabeled rows that are labeled rows hidden
+            for the pseudo-label audit (-1 for the others); read only by the
+            monitor at evaluations, never in a loss.
         n_classes : int, optional
             Default: ``max(y_labeled) + 1``.
         resume : bool, default=False
@@ -314,17 +340,19 @@ class Trainer:
         ------
         SemiloopError
             When the algorithm needs unlabeled rows and ``x_unlabeled`` is
-            empty, or when ``batch_size`` (or ``batch_size *
-            unlabeled_ratio``) cannot be split evenly over the processes.
+            empty, when the monitor holds rows back and the algorithm mixes
+            rows (MixMatch, ReMixMatch), or when ``batch_size`` (or
+            ``batch_size * unlabeled_ratio``) cannot be split evenly over the
+            processes.
         """
         devices = [self.device] if self.device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):  # dropout draws; the caller's RNG is kept
             torch.manual_seed(self.seed * 1000 + self._world()[0] + 2)
             return self._fit(x_labeled, y_labeled, x_unlabeled, x_validation, y_validation,
-                             unlabeled_truth, n_classes, resume)
+                             unlabeled_truth, audit_truth, n_classes, resume)
 
     def _fit(self, x_labeled, y_labeled, x_unlabeled, x_validation, y_validation,
-             unlabeled_truth, n_classes, resume):
+             unlabeled_truth, audit_truth, n_classes, resume):
         rank, world = self._world()
         device = self.device
         n_classes = int(n_classes or int(y_labeled.max()) + 1)
@@ -333,6 +361,12 @@ class Trainer:
             raise SemiloopError(
                 f"{self.algorithm.name} needs unlabeled rows and none were given; mark rows "
                 "without a label with y = -1, or use the supervised algorithm")
+        monitor = self.monitor if self.monitor is not None else TrainingMonitor()
+        if monitor.hold_back and needs_unlabeled and not self.algorithm.holds_back_rows:
+            raise SemiloopError(
+                f"{self.algorithm.name} mixes unlabeled rows with each other, so no row can be "
+                "held back from its loss; turn holding back off or use another algorithm "
+                "(fixmatch, flexmatch, freematch, softmatch, pseudolabel, pimodel, meanteacher)")
         self._check_divisible(self.batch_size, world)
         self._check_divisible(self.batch_size * self.unlabeled_ratio, world)
 
@@ -363,13 +397,15 @@ class Trainer:
                                      self.batch_size * self.unlabeled_ratio, generator, rank, world)
         views = {"weak": self.weak, "strong": self.strong}
         shared = has_batch_norm(model)
+        watch = monitor.start(x_unlabeled, audit_truth=audit_truth, labeled_prior=prior,
+                              weak=self.weak, seed=self.seed)
 
         history, best = [], {"step": None, "accuracy": -1.0, "state": None}
         start = 0
         if resume and self.checkpoint_path and os.path.exists(self.checkpoint_path):
             start, history, best = self._load(
                 model, ema, optimizer, scheduler, scaler, generator, view_generator,
-                labeled_sampler, unlabeled_sampler)
+                labeled_sampler, unlabeled_sampler, watch)
 
         totals = _Totals()
         model.train()
@@ -388,6 +424,7 @@ class Trainer:
                                    for name in self.algorithm.views]
                     batch.unlabeled_index = unlabeled_index
                     batch.unlabeled_truth = None if truth is None else truth[unlabeled_index]
+                    batch.unlabeled_keep = watch.keep_for(unlabeled_index)
             context = StepContext(
                 student, ema.module, step, self.steps, n_classes,
                 self.algorithm.weight_at(step, self.steps), prior, view_generator, shared)
@@ -405,17 +442,15 @@ class Trainer:
                 totals.add(loss, context.unlabeled_weight, batch.unlabeled_truth)
 
             done = step + 1
-            validation = None
-            if x_validation is not None and (done % self.eval_every == 0 or done == self.steps):
-                validation = _accuracy(ema, x_validation, y_validation, device)
-                if validation >= best["accuracy"]:
-                    best = {"step": done, "accuracy": validation,
-                            "state": copy.deepcopy(ema.module.state_dict())}
-                ema.train()
-            if done % self.log_every == 0 or done == self.steps:
+            evaluation = {}
+            if done % self.eval_every == 0 or done == self.steps:
+                with record_function("semiloop.evaluate"):
+                    evaluation, best = self._evaluate(ema, watch, x_validation, y_validation,
+                                                      x_unlabeled, best, done)
+            if evaluation or done % self.log_every == 0 or done == self.steps:
                 seconds = (time.perf_counter() - tick) / max(totals.steps, 1)
                 record = totals.record(done, optimizer.param_groups[0]["lr"],
-                                       self.algorithm.thresholds(), validation, seconds)
+                                       self.algorithm.thresholds(), seconds, **evaluation)
                 history.append(record)
                 notify(self.callbacks, "on_record", self.estimator, record)
                 totals, tick = _Totals(), time.perf_counter()
@@ -424,19 +459,36 @@ class Trainer:
             if (self.checkpoint_path and done % self.checkpoint_every == 0
                     and done < self.steps and rank == 0):
                 self._save(done, model, ema, optimizer, scheduler, scaler, generator,
-                           view_generator, labeled_sampler, unlabeled_sampler, history, best)
+                           view_generator, labeled_sampler, unlabeled_sampler, history, best,
+                           watch)
 
         if best["state"] is not None:
             ema.module.load_state_dict(best["state"])
         model.eval()
         ema.module.eval()
         return TrainResult(model, ema.module, history, best["step"],
-                           best["accuracy"] if best["step"] is not None else None)
+                           best["accuracy"] if best["step"] is not None else None,
+                           watch.held_back, watch.held_back_reasons)
+
+    def _evaluate(self, ema, watch, x_validation, y_validation, x_unlabeled, best, done):
+        """The record fields of an evaluation at step ``done``, and the best checkpoint so far."""
+        evaluation = {}
+        ema.module.eval()
+        if x_validation is not None:
+            validation = _accuracy(ema, x_validation, y_validation, self.device)
+            evaluation["validation_accuracy"] = validation
+            if validation >= best["accuracy"]:
+                best = {"step": done, "accuracy": validation,
+                        "state": copy.deepcopy(ema.module.state_dict())}
+        if len(x_unlabeled):
+            evaluation.update(watch.evaluate(ema.module, self.algorithm, done))
+        ema.train()
+        return evaluation, best
 
     # ------------------------------------------------------------ checkpoints
 
     def _save(self, step, model, ema, optimizer, scheduler, scaler, generator, view_generator,
-              labeled_sampler, unlabeled_sampler, history, best):
+              labeled_sampler, unlabeled_sampler, history, best, watch):
         state = {
             "step": step, "model": model.state_dict(), "ema": ema.state_dict(),
             "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
@@ -447,6 +499,7 @@ class Trainer:
             "labeled_sampler": labeled_sampler.state_dict(),
             "unlabeled_sampler": unlabeled_sampler.state_dict(),
             "history": [record.to_dict() for record in history], "best": best,
+            "monitor": watch.state_dict(),
         }
         path = os.fspath(self.checkpoint_path)
         partial = f"{path}.{os.getpid()}.part"
@@ -454,7 +507,7 @@ class Trainer:
         os.replace(partial, path)
 
     def _load(self, model, ema, optimizer, scheduler, scaler, generator, view_generator,
-              labeled_sampler, unlabeled_sampler):
+              labeled_sampler, unlabeled_sampler, watch):
         state = torch.load(self.checkpoint_path, map_location=self.device, weights_only=True)
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
@@ -469,6 +522,8 @@ class Trainer:
             torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])
         labeled_sampler.load_state_dict(state["labeled_sampler"])
         unlabeled_sampler.load_state_dict(state["unlabeled_sampler"])
+        if "monitor" in state:
+            watch.load_state_dict(state["monitor"])
         history = [TrainingRecord(**record) for record in state["history"]]
         return state["step"], history, state["best"]
 
@@ -476,7 +531,6 @@ class Trainer:
 @torch.no_grad()
 def _accuracy(ema, x, y, device, batch_size=1024):
     model = ema.module
-    model.eval()
     correct = 0
     for start in range(0, len(x), batch_size):
         logits = model(x[start:start + batch_size].to(device))
@@ -509,7 +563,8 @@ class _Totals:
             self.correct += int((loss.pseudo_labels[known] == truth[known]).sum())
             self.checked += int(known.sum())
 
-    def record(self, step, learning_rate, thresholds, validation, seconds):
+    def record(self, step, learning_rate, thresholds, seconds, **evaluation):
+        """The record of the stretch; ``evaluation``: the fields of an evaluation at ``step``."""
         n = max(self.steps, 1)
         return TrainingRecord(
             step=step, learning_rate=float(learning_rate), loss=self.loss / n,
@@ -518,4 +573,4 @@ class _Totals:
             mask_rate=self.mask / self.mask_steps if self.mask_steps else None,
             pseudo_label_accuracy=self.correct / self.checked if self.checked else None,
             thresholds=[float(t) for t in thresholds] if thresholds is not None else None,
-            validation_accuracy=validation, seconds_per_step=seconds)
+            seconds_per_step=seconds, **evaluation)
