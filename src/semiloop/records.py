@@ -191,20 +191,26 @@ class TrainingRecord(_Record):
         steps where the trainer evaluated.
     pseudo_label_audit : dict or None
         At evaluation steps: precision, recall and coverage (overall and per
-        class) of the pseudo-labels the algorithm would give to labeled rows
-        hidden from training (:func:`semiloop.trust.training.pseudo_label_audit`).
+        class) of the pseudo-labels the algorithm would give now to labeled
+        rows hidden from training among the unlabeled ones
+        (:func:`semiloop.trust.training.pseudo_label_audit`); None without
+        hidden rows (``audit_size=0``) and between evaluations.
     flip_rate : float or None
-        At evaluation steps: share of the unlabeled rows whose predicted class
-        changed since the previous evaluation.
+        At evaluation steps: share of the watched unlabeled rows whose
+        predicted class changed since the previous evaluation (None at the
+        first).
     mc_dropout_std : float or None
-        At evaluation steps: mean over the unlabeled rows of the standard
-        deviation of the predicted class's probability over MC-dropout passes.
+        At evaluation steps: mean over the watched unlabeled rows of the
+        standard deviation of the predicted class's probability over
+        MC-dropout passes; None for a network without dropout.
     held_back : int or None
-        Unlabeled rows held back from the unlabeled loss as unstable (flipped,
-        or uncertain under MC dropout) at the last evaluation.
+        At evaluation steps: unlabeled rows held back from the unlabeled loss
+        until the next evaluation as unstable (flipped, or uncertain under MC
+        dropout); None when rows are not held back.
     alarms : list of dict
         Collapse alarms that tripped at this evaluation
-        (:func:`semiloop.trust.training.collapse_alarms`).
+        (:func:`semiloop.trust.training.collapse_alarms`; the deep trainer's
+        reference is its first evaluation); a non-empty list flags the record.
     seconds_per_step : float
         Mean wall seconds of one step over the stretch.
     """

@@ -2,6 +2,7 @@
 
 import json
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -71,6 +72,27 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         (every ``eval_every`` steps); 0 keeps the last step's weights and
         trains on every label.
     eval_every : int, default=250
+        Steps between evaluations: the validation score and the checks of
+        the pseudo-labels (audit, flip rate, MC-dropout uncertainty, collapse
+        alarms), each recorded in ``history_``.
+    audit_size : float, default=0.0
+        Share of the labeled training rows hidden among the unlabeled rows
+        (stratified; classes with fewer than 3 labeled rows lend none, and
+        every class keeps 2): their labels reach no loss, and at each
+        evaluation the pseudo-labels the algorithm would give them are
+        compared with their labels (precision, recall and coverage per class,
+        ``pseudo_label_audit`` in ``history_``): how far to trust the
+        pseudo-labels, without a new label. The model trains on fewer labels.
+        0 runs no audit.
+    hold_back_unstable : bool, default=False
+        Confirmation-bias guard: at each evaluation the unlabeled rows whose
+        predicted class flipped since the previous one, or whose MC-dropout
+        standard deviation (where the network has dropout) is at least 0.05
+        (UPS's ``kappa_p``, Rizve et al., ICLR 2021), leave the unlabeled
+        loss until the next; those of the last evaluation are listed in
+        ``held_back_`` for human review. Every unlabeled row is then checked
+        at each evaluation (9 forward passes over them with dropout, 1
+        without). Not for mixmatch and remixmatch, which mix rows.
     device : str, default='auto'
         CUDA when present, else the CPU.
     callbacks : list of semiloop.callbacks.Callback, default=None
@@ -91,6 +113,13 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         Only for 2-D ``X``.
     best_step_ : int or None
         The checkpoint kept on the validation rows (None without them).
+    held_back_ : ndarray of int
+        Rows of ``X`` (unlabeled ones) held back from the unlabeled loss at the
+        last evaluation, the most unstable first, for human review; empty
+        without ``hold_back_unstable``.
+    held_back_reasons_ : ndarray of str, shape (len(held_back_),)
+        Why each was: ``'prediction flipped'``, ``'MC-dropout uncertain'`` or
+        both.
 
     Notes
     -----
@@ -129,6 +158,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         "ema_warmup": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "eval_every": [Interval(Integral, 1, None, closed="left")],
+        "audit_size": [Interval(Real, 0, 0.5, closed="left")],
+        "hold_back_unstable": ["boolean"],
         "device": [str],
         "callbacks": [list, tuple, None],
         "verbose": ["boolean"],
@@ -139,7 +170,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
                  backbone_options=None, modality="auto", views=None, steps=3000, batch_size=64,
                  unlabeled_ratio=None, optimizer="sgd", learning_rate=0.03, weight_decay=5e-4,
                  ema_decay=0.99, ema_warmup=True, validation_fraction=0.0, eval_every=250,
-                 device="auto", callbacks=None, verbose=False, random_state=0):
+                 audit_size=0.0, hold_back_unstable=False, device="auto", callbacks=None,
+                 verbose=False, random_state=0):
         self.algorithm = algorithm
         self.algorithm_options = algorithm_options
         self.backbone = backbone
@@ -156,6 +188,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         self.ema_warmup = ema_warmup
         self.validation_fraction = validation_fraction
         self.eval_every = eval_every
+        self.audit_size = audit_size
+        self.hold_back_unstable = hold_back_unstable
         self.device = device
         self.callbacks = callbacks
         self.verbose = verbose
@@ -226,6 +260,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         from semiloop.methods.deep.augment.views import default_views
         from semiloop.methods.deep.nets import build_backbone
         from semiloop.methods.deep.trainer import Trainer
+        from semiloop.methods.deep.trust import TrainingMonitor
 
         self._validate_params()
         y = prepare_target(self, y)
@@ -247,13 +282,26 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             if split:
                 _, train, held_out = split[0]
                 labeled, validation = labeled[train], labeled[held_out]
+        hidden = labeled[:0]
+        if self.audit_size:
+            hidden = labeled[_hidden_rows(codes[labeled], self.audit_size, self.random_state)]
+            if not len(hidden):
+                warnings.warn(f"audit_size={self.audit_size} hides no labeled row: every class "
+                              "has fewer than 3 labeled rows; no pseudo-label audit is run",
+                              UserWarning, stacklevel=2)
+            labeled = np.setdiff1d(labeled, hidden)
+        pool = np.concatenate([unlabeled, hidden])  # the rows trained on as unlabeled
         n_classes = len(self.classes_)
         truth = None
         if unlabeled_truth is not None:
             truth_codes, truth_classes = encode_labels(np.asarray(unlabeled_truth))
             mapping = {c: i for i, c in enumerate(self.classes_.tolist())}
             lookup = np.array([mapping.get(c, -1) for c in truth_classes.tolist()] + [-1])
-            truth = torch.from_numpy(lookup[truth_codes][unlabeled])
+            truth = torch.from_numpy(np.r_[lookup[truth_codes][unlabeled],
+                                           np.full(len(hidden), -1)])
+        audit_truth = None
+        if len(hidden):
+            audit_truth = torch.from_numpy(np.r_[np.full(len(unlabeled), -1), codes[hidden]])
 
         torch_x = torch.from_numpy(X)
         net_modality = _NET_MODALITY[self.modality_]
@@ -276,16 +324,22 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             learning_rate=self.learning_rate, weight_decay=self.weight_decay,
             ema_decay=self.ema_decay, ema_warmup=self.ema_warmup, eval_every=self.eval_every,
             log_every=max(min(100, self.steps // 10), 1), device=self.device,
-            seed=self.random_state, callbacks=callbacks, estimator=self)
+            seed=self.random_state, callbacks=callbacks, estimator=self,
+            monitor=TrainingMonitor(rows=None if self.hold_back_unstable else 2000,
+                                    hold_back=self.hold_back_unstable, classes=self.classes_))
         notify(callbacks, "on_fit_begin", self)
         result = trainer.fit(
-            torch_x[labeled], torch.from_numpy(codes[labeled]), torch_x[unlabeled],
+            torch_x[labeled], torch.from_numpy(codes[labeled]), torch_x[pool],
             x_validation=torch_x[validation] if len(validation) else None,
             y_validation=torch.from_numpy(codes[validation]) if len(validation) else None,
-            unlabeled_truth=truth, n_classes=n_classes)
+            unlabeled_truth=truth, audit_truth=audit_truth, n_classes=n_classes)
         self.model_ = result.ema_model.cpu().eval()
         self.history_ = result.history
         self.best_step_ = result.best_step
+        rows = pool[result.held_back]
+        without_label = codes[rows] < 0  # hidden audit rows have a label: no review needed
+        self.held_back_ = rows[without_label]
+        self.held_back_reasons_ = result.held_back_reasons[without_label]
         self.n_iter_ = self.steps
         transduction = self.classes_[self._predict_codes(X)]
         known = codes >= 0
@@ -407,6 +461,28 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         model.history_ = [TrainingRecord(**record) for record in config["history"]]
         model.n_iter_ = model.steps
         return model
+
+
+#: Labeled rows a class must have to lend one to the audit (two stay to train on).
+MIN_ROWS_TO_HIDE = 3
+
+
+def _hidden_rows(label_codes, share, random_state):
+    """Positions of a stratified ``share`` of the labeled rows to hide for the audit.
+
+    Each class with at least :data:`MIN_ROWS_TO_HIDE` rows lends
+    ``round(share * n)`` of them (at least one), keeping two or more to
+    train on; sorted positions into ``label_codes`` (the rule of the
+    self-training audit).
+    """
+    rng = np.random.default_rng(random_state)
+    chosen = [np.zeros(0, dtype=int)]
+    for code in np.unique(label_codes):
+        members = np.flatnonzero(label_codes == code)
+        if len(members) >= MIN_ROWS_TO_HIDE:
+            n = min(max(1, round(share * len(members))), len(members) - 2)
+            chosen.append(rng.choice(members, n, replace=False))
+    return np.sort(np.concatenate(chosen))
 
 
 def _rebuild(config, weights):
