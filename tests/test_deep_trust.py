@@ -250,3 +250,34 @@ def test_the_estimator_hides_a_share_of_labels_and_lists_held_back_rows():
         few = np.full(160, -1)
         few[labeled[[0, 1, 10, 11]]] = y[labeled[[0, 1, 10, 11]]]
         DeepSSLClassifier("fixmatch", steps=2, batch_size=2, audit_size=0.2).fit(X, few)
+
+
+def test_a_resumed_run_holds_back_as_an_uninterrupted_one(tmp_path):
+    from semiloop.callbacks import Callback
+
+    class Stop(Exception):
+        pass
+
+    class StopAt(Callback):
+        def on_progress(self, estimator, *, stage, done, total):
+            if done == 25:
+                raise Stop
+
+    xl, yl, xu, _ = blobs()
+    monitor = TrainingMonitor(rows=None, hold_back=True, uncertainty_limit=0.03)
+
+    def run(seed=0, **options):
+        return Trainer(net(seed, 0.3), make_algorithm("flexmatch"), steps=40, batch_size=8,
+                       unlabeled_ratio=2, weak=noise, strong=noise, eval_every=10, log_every=10,
+                       monitor=monitor, checkpoint_every=20, **options)
+
+    straight = run().fit(xl, yl, xu)
+    path = tmp_path / "run.ckpt"
+    with pytest.raises(Stop):
+        run(checkpoint_path=path, callbacks=[StopAt()]).fit(xl, yl, xu)
+    resumed = run(seed=5, checkpoint_path=path).fit(xl, yl, xu, resume=True)
+    assert torch.equal(weights(resumed.model), weights(straight.model))
+    assert [r.to_dict() | {"seconds_per_step": 0} for r in resumed.history] == [
+        r.to_dict() | {"seconds_per_step": 0} for r in straight.history]
+    assert all(r.held_back > 0 for r in straight.history)
+    assert resumed.held_back.tolist() == straight.held_back.tolist()

@@ -331,7 +331,7 @@ class MonitorRun:
         return {"previous": None if self.previous is None else torch.as_tensor(self.previous),
                 "reference": None if self.reference is None else torch.as_tensor(self.reference),
                 "keep": self.keep, "held_back": torch.as_tensor(self.held_back),
-                "held_back_reasons": list(self.held_back_reasons)}
+                "held_back_reasons": [str(reason) for reason in self.held_back_reasons]}
 
     def load_state_dict(self, state):
         self.previous = None if state["previous"] is None else state["previous"].cpu().numpy()
