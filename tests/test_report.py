@@ -163,7 +163,7 @@ def test_text_and_tables_are_escaped():
     page = report.to_html()
     assert "<script>" not in page and "<b>" not in page and "<i>" not in page
     assert not EXTERNAL.search(page)
-    assert "&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;" in page and "<td>0.500</td>" in page
+    assert "&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;" in page and '<td class="num">0.500</td>' in page
     with pytest.raises(ValueError, match="tone"):
         report.add_section("x", tone="purple")
 

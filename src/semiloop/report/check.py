@@ -174,8 +174,7 @@ def _projection(report, result, codes, classes, max_points, random_state):
     highlight = {f"unlabeled group {i + 1} apart from the labels": np.isin(shown, c.rows)
                  for i, c in enumerate(result.unseen_clusters)}
     far = (scores.knn_percentile[shown] > FAR_PERCENTILE) & ~in_groups[shown]
-    if far.any():
-        highlight["other unlabeled rows far from every label"] = far
+    far_name = ("other " if highlight else "") + "unlabeled rows far from every label"
     section = report.add_section(
         "Labeled and unlabeled rows on one map",
         "Every row is a point; rows with similar features lie close together. The map is a "
@@ -183,7 +182,7 @@ def _projection(report, result, codes, classes, max_points, random_state):
         "most), so distances are only roughly right.")
     section.add_plot(
         plots.projection(*points, labeled_groups=groups, highlight=highlight,
-                         axis_labels=axis_labels),
+                         far=(far_name, far), axis_labels=axis_labels),
         "Grey: unlabeled rows; coloured: labeled rows; circled: unlabeled rows far from every "
         "labeled row. Grey areas with no coloured point are where the labels give the model "
         "nothing to go on.")
@@ -207,11 +206,12 @@ def _scores(report, result):
         "Every unlabeled row gets scores where larger means 'trust less': its distance to the "
         "nearest labeled rows, how isolated it is among all rows, and, from a simple model "
         "fitted on the labeled rows, how unsure that model is about it (0: sure, 1: no idea).")
+    others = "Middle and right" if len(panels) == 3 else "Right"
     section.add_plot(
         plots.histograms(panels, marks={panels[0][0]: (far, "99% of labels are closer")}),
         "Left: when the orange hump lies to the right of the blue one, the unlabeled rows are "
         f"farther from the labels than the labels are from each other; {result.far_share:.1%} "
-        "lie past the red line. Middle and right: a long tail to the right are rows to look "
+        f"lie past the red line. {others}: a long tail to the right holds the rows to look "
         "at first.")
 
 

@@ -18,7 +18,7 @@ Examples
 >>> section = report.add_section("Numbers", "Two numbers and their squares.")
 >>> section.add_table(["n", "square"], [[2, 4], [3, 9]])
 >>> html = report.to_html()
->>> html.startswith("<!DOCTYPE html>"), "<td>9</td>" in html, html.count("<section")
+>>> html.startswith("<!DOCTYPE html>"), '<td class="num">9</td>' in html, html.count("<section")
 (True, True, 1)
 """
 
@@ -89,7 +89,7 @@ class Table:
 
     def to_html(self):
         head = "".join(f"<th>{_escape(c)}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>"
+        body = "".join("<tr>" + "".join(_td(value) for value in row) + "</tr>"
                        for row in self.rows)
         caption = f"<caption>{_escape(self.caption)}</caption>" if self.caption else ""
         return (f'<div class="table"><table>{caption}<thead><tr>{head}</tr></thead>'
@@ -264,6 +264,15 @@ def _escape(value):
     return html.escape(str(value), quote=True)
 
 
+_NUMBER = re.compile(r"[-+]?(\d[\d,]*\.?\d*|\.\d+)(e[-+]?\d+)?%?|n/a")
+
+
+def _td(value):
+    """A cell; numbers (and numbers written as text) stay on one line."""
+    text = _cell(value)
+    return f'<td class="num">{text}</td>' if _NUMBER.fullmatch(text) else f"<td>{text}</td>"
+
+
 def _cell(value):
     if value is None:
         return ""
@@ -300,7 +309,7 @@ caption { text-align: left; font-size: .88rem; color: #57606a; padding-bottom: .
 th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left;
          vertical-align: top; }
 th { background: #f0f2f4; }
-td:first-child { white-space: nowrap; }
+td:first-child, td.num { white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 """
 

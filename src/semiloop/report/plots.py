@@ -15,14 +15,29 @@ import numpy as np
 
 from semiloop.report.html import new_figure
 
-__all__ = ["COLORS", "calibration", "feature_bars", "histograms", "lines", "projection",
-           "stacked_shares"]
+__all__ = ["COLORS", "calibration", "feature_bars", "histograms", "lines", "palette",
+           "projection", "stacked_shares"]
 
-#: Labeled rows, unlabeled rows, then one colour per class or series (colour-blind safe).
-COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442",
-          "#000000", "#999999")
+#: One colour per class or series, colour-blind safe (Okabe & Ito); grey and black are
+#: kept for unlabeled rows and rows far from the labels. More classes take tab20's colours.
+COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442")
 _ALARM = "#cf222e"
 _MUTED = "#8c959f"
+
+
+def palette(n):
+    """``n`` distinct colours: :data:`COLORS` up to 7, matplotlib's tab20 up to 20, then repeated.
+
+    >>> palette(2), len(set(palette(12)))
+    (['#0072b2', '#e69f00'], 12)
+    """
+    if n <= len(COLORS):
+        return list(COLORS[:n])
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    table = [to_hex(c) for c in colormaps["tab20"].colors]
+    return [table[i % len(table)] for i in range(n)]
 
 
 def _style(axes):
@@ -44,6 +59,7 @@ def histograms(panels, *, marks=None):
     figure = new_figure(width=min(3.5 * len(panels), 10.5), height=3.3)
     axes = np.atleast_1d(figure.subplots(1, len(panels)))
     names = list(dict.fromkeys(name for _, groups in panels for name in groups))
+    colors = dict(zip(names, palette(len(names)), strict=True))
     for ax, (label, groups) in zip(axes, panels, strict=True):
         finite = {name: np.asarray(v, float)[np.isfinite(np.asarray(v, float))]
                   for name, v in groups.items()}
@@ -52,7 +68,7 @@ def histograms(panels, *, marks=None):
             edges = np.histogram_bin_edges(np.concatenate(list(finite.values())), bins=30)
             for name, values in finite.items():
                 ax.hist(values, bins=edges, density=True, alpha=0.55,
-                        color=COLORS[names.index(name) % len(COLORS)], label=name)
+                        color=colors[name], label=name)
         if marks and label in marks:
             value, text = marks[label]
             ax.axvline(value, color=_ALARM, linestyle="--", linewidth=1.2, label=text)
@@ -88,7 +104,7 @@ def feature_bars(names, effect, psi, shifted, *, top=15):
     colors = [_ALARM if s else COLORS[0] for s in shifted]
     left.barh(rows, effect, color=colors)
     left.set_yticks(rows, [_short(n) for n in names])
-    left.set_xlabel("effect size (0 = same distribution, 1 = no overlap)")
+    left.set_xlabel("effect size (0 = no shift)")
     left.set_xlim(0, max(0.3, float(np.nanmax(effect, initial=0)) * 1.1))
     right.barh(rows, psi, color=colors)
     top_psi = max(0.35, float(np.nanmax(psi, initial=0)) * 1.1)
@@ -97,7 +113,8 @@ def feature_bars(names, effect, psi, shifted, *, top=15):
     for value in (0.1, 0.25):
         right.axvline(value, color=_MUTED, linestyle="--", linewidth=1)
     right.set_xlim(0, top_psi)
-    right.legend(fontsize=7, loc="lower right", framealpha=0.9)
+    right.legend(fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2,
+                 frameon=False, borderaxespad=0.2)
     right.set_xlabel("population stability index (PSI)")
     for ax in (left, right):
         _style(ax)
@@ -105,7 +122,8 @@ def feature_bars(names, effect, psi, shifted, *, top=15):
     return figure
 
 
-def projection(labeled, unlabeled, *, labeled_groups=None, highlight=None, axis_labels=None):
+def projection(labeled, unlabeled, *, labeled_groups=None, highlight=None, far=None,
+               axis_labels=None):
     """Labeled and unlabeled rows as points in 2-D; highlighted unlabeled groups on top.
 
     Parameters
@@ -114,22 +132,29 @@ def projection(labeled, unlabeled, *, labeled_groups=None, highlight=None, axis_
     labeled_groups : dict, default=None
         ``{class name: boolean mask over labeled}``; None draws labeled rows in one colour.
     highlight : dict, default=None
-        ``{name: boolean mask over unlabeled}`` drawn on top (e.g. unseen groups).
+        ``{name: boolean mask over unlabeled}`` drawn on top in red (e.g. unseen groups).
+    far : (str, ndarray of bool), default=None
+        A name and a mask over unlabeled: other rows to circle in black.
     axis_labels : (str, str), default=None
     """
     figure = new_figure(width=6.4, height=5.4)
     ax = figure.subplots()
     ax.scatter(unlabeled[:, 0], unlabeled[:, 1], s=7, color=_MUTED, alpha=0.45,
                linewidths=0, label=f"unlabeled ({len(unlabeled)})", rasterized=True)
-    groups = labeled_groups or {"labeled": np.ones(len(labeled), bool)}
-    for index, (name, mask) in enumerate(groups.items()):
-        ax.scatter(labeled[mask, 0], labeled[mask, 1], s=22, color=COLORS[index % 6],
-                   edgecolors="white", linewidths=0.4,
-                   label=f"labeled: {_short(name, 24)} ({int(mask.sum())})", rasterized=True)
-    for index, (name, mask) in enumerate((highlight or {}).items()):
+    groups = ({f"labeled: {_short(name, 24)}": mask for name, mask in labeled_groups.items()}
+              if labeled_groups else {"labeled": np.ones(len(labeled), bool)})
+    for color, (name, mask) in zip(palette(len(groups)), groups.items(), strict=True):
+        ax.scatter(labeled[mask, 0], labeled[mask, 1], s=22, color=color,
+                   edgecolors="white", linewidths=0.4, label=f"{name} ({int(mask.sum())})",
+                   rasterized=True)
+    circled = [(name, mask, (_ALARM, "#8e44ad")[index % 2])
+               for index, (name, mask) in enumerate((highlight or {}).items())]
+    if far is not None and far[1].any():
+        circled.append((*far, "#000000"))
+    for name, mask, color in circled:
         ax.scatter(unlabeled[mask, 0], unlabeled[mask, 1], s=16, facecolors="none",
-                   edgecolors=(_ALARM, "#000000", COLORS[3])[index % 3], linewidths=0.9,
-                   label=f"{name} ({int(mask.sum())})", rasterized=True)
+                   edgecolors=color, linewidths=0.9, label=f"{name} ({int(mask.sum())})",
+                   rasterized=True)
     if axis_labels:
         ax.set_xlabel(axis_labels[0])
         ax.set_ylabel(axis_labels[1])
@@ -203,6 +228,8 @@ def lines(x, panels, *, x_label="", x_names=None):
     columns = min(n, 2)
     rows = int(np.ceil(n / columns))
     figure = new_figure(width=4.6 * columns + 0.6, height=2.9 * rows + (0.6 if x_names else 0))
+    width = max((len(p["series"]) for p in panels), default=1)
+    colors = palette(width)
     axes = np.atleast_1d(figure.subplots(rows, columns, squeeze=False)).ravel()
     x = np.asarray(x, float)
     for ax, panel in zip(axes, panels, strict=False):
@@ -211,7 +238,7 @@ def lines(x, panels, *, x_label="", x_names=None):
             y = np.array([np.nan if v is None else v for v in values], float)
             drawn.append(y)
             ax.plot(x, y, marker="o" if len(x) <= 40 else None, markersize=4,
-                    color=COLORS[index % len(COLORS)], label=name)
+                    color=colors[index], label=_short(name, 24))
         if panel.get("proportion"):
             _proportion_limits(ax, drawn)
         if panel.get("integer"):
@@ -222,11 +249,12 @@ def lines(x, panels, *, x_label="", x_names=None):
         ax.set_title(panel["title"], fontsize=10)
         ax.set_xlabel(x_label)
         if x_names:
-            _name_ticks(ax, x, x_names)
+            _name_ticks(ax, x, x_names, most=10)
         elif len(x) and np.all(x == np.round(x)):
             ax.xaxis.set_major_locator(_integer_locator())
         _style(ax)
-        ax.legend(fontsize=7.5, frameon=False)
+        if len(panel["series"]) + len(panel.get("hlines", [])) > 1:
+            ax.legend(fontsize=7.5, frameon=False, loc="best")
     for ax in axes[n:]:
         ax.set_visible(False)
     return figure
@@ -243,13 +271,13 @@ def stacked_shares(names, shares, classes, *, y_label="share of rows"):
     classes : list of str
     """
     shares = np.asarray(shares, float)
-    figure = new_figure(width=min(2.5 + 0.55 * len(names), 10.5), height=3.6)
+    figure = new_figure(width=min(max(4.8, 2.5 + 0.55 * len(names)), 10.5), height=3.6)
     ax = figure.subplots()
     x = np.arange(len(names))
     bottom = np.zeros(len(names))
-    for index, name in enumerate(classes):
-        ax.bar(x, shares[:, index], bottom=bottom, color=COLORS[index % len(COLORS)],
-               label=_short(name, 24), width=0.75)
+    for index, (name, color) in enumerate(zip(classes, palette(len(classes)), strict=True)):
+        ax.bar(x, shares[:, index], bottom=bottom, color=color, label=_short(name, 24),
+               width=0.75)
         bottom += shares[:, index]
     _name_ticks(ax, x, names)
     ax.set_ylim(0, 1)
@@ -260,8 +288,8 @@ def stacked_shares(names, shares, classes, *, y_label="share of rows"):
     return figure
 
 
-def _name_ticks(ax, x, names):
-    step = max(1, int(np.ceil(len(names) / 16)))
+def _name_ticks(ax, x, names, most=16):
+    step = max(1, int(np.ceil(len(names) / most)))
     shown = [str(n) for n in names[::step]]
     if sum(len(n) for n in shown) <= 60:
         ax.set_xticks(x[::step], [_short(n, 30) for n in shown], fontsize=8)
@@ -288,5 +316,13 @@ def _proportion_limits(ax, drawn):
 
 
 def _short(name, limit=28):
+    """``name`` cut in the middle to ``limit`` characters, so that ends that differ stay.
+
+    >>> _short("customer_feature_with_a_long_name_03", 20)
+    'customer_…ng_name_03'
+    """
     name = str(name)
-    return name if len(name) <= limit else name[:limit - 1] + "…"
+    if len(name) <= limit:
+        return name
+    head = (limit - 1) // 2
+    return name[:head] + "…" + name[len(name) - (limit - 1 - head):]
