@@ -26,7 +26,8 @@ from semiloop.report.html import Report
 __all__ = ["training_report"]
 
 #: ``(title, explanation, {series name: key}, scale)``; a key is a record field, or
-#: ``"field.sub"`` for a number inside a dict field, or ``"field+"`` for the sum of a dict;
+#: ``"field.sub"`` for a number inside a dict field, or ``"field+"`` for the sum of a dict
+#: (or the number itself);
 #: the scale is a panel option of :func:`semiloop.report.plots.lines`.
 _TOPICS = (
     ("Held-out accuracy",
@@ -38,10 +39,11 @@ _TOPICS = (
       "pseudo-label accuracy": "pseudo_label_accuracy",
       "pseudo-label precision (audit)": "pseudo_label_audit.precision"}, "proportion"),
     ("Pseudo-labels",
-     "How many unlabeled rows carry a pseudo-label (a label the model gave itself), and how "
-     "many were added and dropped in each round.",
+     "How many unlabeled rows carry a pseudo-label (a label the model gave itself), how many "
+     "were added and dropped in each round, and how many confident ones were held back "
+     "because their prediction flipped or the models disagreed on them.",
      {"pseudo-labels held": "n_pseudo_labels", "added this round": "added+",
-      "dropped this round": "dropped+"}, "integer"),
+      "dropped this round": "dropped+", "held back for review": "held_back+"}, "integer"),
     ("Calibration",
      "Expected calibration error of the held-out probabilities (0: a confidence of 80% is "
      "right 80% of the time), before and after temperature scaling.",
@@ -55,9 +57,12 @@ _TOPICS = (
     ("Stability of the pseudo-labels",
      "Mask rate: the share of unlabeled rows confident enough to be used. Flip rate: the "
      "share of rows whose predicted class changed since the previous round; it should "
-     "settle near 0. Coverage: the share of hidden labeled rows that got a pseudo-label.",
-     {"mask rate": "mask_rate", "flip rate": "flip_rate",
-      "audit coverage": "pseudo_label_audit.coverage"}, "proportion"),
+     "settle near 0. Disagreement: how often models trained on other folds predict another "
+     "class; MC-dropout spread: how much the predicted probability moves under dropout. "
+     "Coverage: the share of hidden labeled rows that got a pseudo-label.",
+     {"mask rate": "mask_rate", "flip rate": "flip_rate", "disagreement": "disagreement",
+      "MC-dropout spread": "mc_dropout_std", "audit coverage": "pseudo_label_audit.coverage"},
+     "proportion"),
 )
 
 
@@ -115,7 +120,8 @@ def _changes(topic, series, x, x_label):
     for name, values in series.items():
         known = [(position, v) for position, v in zip(x, values, strict=True) if v is not None]
         (start, first), (end, last) = known[0], known[-1]
-        rows.append([f"{topic.lower()}: {name}", f"{_show(first)} ({x_label} {start:g})",
+        label = name if topic.lower() in name.lower() else f"{topic.lower()}: {name}"
+        rows.append([label, f"{_show(first)} ({x_label} {start:g})",
                      f"{_show(last)} ({x_label} {end:g})"])
     return rows
 
@@ -127,7 +133,9 @@ def _show(value):
 def _value(record, key):
     if key.endswith("+"):
         values = record.get(key[:-1])
-        if not isinstance(values, dict) or not values:
+        if not isinstance(values, dict):
+            return _number(values)
+        if not values:
             return None
         numbers_ = [v for v in values.values() if _number(v) is not None]
         return float(sum(numbers_)) if numbers_ else None
@@ -151,7 +159,7 @@ def _alarms(report, records, x_key):
     rows = [[r.get(x_key, index) if x_key else index, a.get("name"), a.get("value"),
              a.get("threshold"), a.get("message")]
             for index, r in enumerate(records) for a in (r.get("alarms") or [])
-            if isinstance(a, dict) and a.get("tripped")]
+            if isinstance(a, dict) and a.get("tripped", True)]
     section = report.add_section(
         "Alarms during training",
         "Checks that the model is not fooling itself: confidence falling, predictions "
