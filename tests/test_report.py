@@ -146,9 +146,13 @@ def test_training_report_draws_what_the_records_hold_and_skips_the_rest():
     steps = [TrainingRecord(step, 0.1, 1.0 / step, 0.5, 0.5, 1.0).to_dict()
              for step in (10, 20, 30)]
     steps[1]["mask_rate"] = None
+    steps[2]["held_back"] = 4                                   # a count here, a dict per class
+    steps[2]["alarms"] = [{"name": "entropy_collapse", "value": 0.6, "threshold": 0.5,
+                           "message": "everything one class"}]  # listed: it tripped
     deep = training_report(steps).to_html()
     assert "<h2>Loss</h2>" in deep and "<h2>Calibration</h2>" not in deep
-    assert "step 30" in deep
+    assert "step 30" in deep and "held back for review" in deep
+    assert "everything one class" in deep
 
     for history in ([], [{}], [{"round": 0}], [{"note": "no numbers"}, None]):
         page = training_report(history).to_html()
@@ -163,7 +167,8 @@ def test_text_and_tables_are_escaped():
     page = report.to_html()
     assert "<script>" not in page and "<b>" not in page and "<i>" not in page
     assert not EXTERNAL.search(page)
-    assert "&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;" in page and '<td class="num">0.500</td>' in page
+    assert "&lt;a href=&quot;http://x&quot;&gt;x&lt;/a&gt;" in page
+    assert '<td class="num">0.500</td>' in page
     with pytest.raises(ValueError, match="tone"):
         report.add_section("x", tone="purple")
 
