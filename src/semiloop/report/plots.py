@@ -67,7 +67,7 @@ def histograms(panels, *, marks=None):
         if finite:
             edges = np.histogram_bin_edges(np.concatenate(list(finite.values())), bins=30)
             for name, values in finite.items():
-                ax.hist(values, bins=edges, density=True, alpha=0.55,
+                ax.hist(values, bins=edges, density=True, alpha=0.55, histtype="stepfilled",
                         color=colors[name], label=name)
         if marks and label in marks:
             value, text = marks[label]
@@ -200,7 +200,7 @@ def calibration(confidence, correct, *, n_bins=10):
                label=f"this model (calibration error {error:.3f})")
     curve.set_ylabel("share predicted right")
     curve.legend(fontsize=8, frameon=False, loc="upper left")
-    spread.hist(confidence, bins=20, color=COLORS[0], alpha=0.6)
+    spread.hist(confidence, bins=20, color=COLORS[0], alpha=0.6, histtype="stepfilled")
     spread.set_xlabel("confidence (probability of the predicted class)")
     spread.set_ylabel("rows")
     for ax in (curve, spread):
