@@ -22,7 +22,7 @@ DEEP = ["estimator:DeepSSLClassifier", "trainer:Trainer", "algorithms.base:Algor
         "algorithms.meanteacher:MeanTeacher", "algorithms.mixmatch:MixMatch",
         "algorithms.remixmatch:ReMixMatch", "algorithms.fixmatch:FixMatch",
         "algorithms.flexmatch:FlexMatch", "algorithms.freematch:FreeMatch",
-        "algorithms.softmatch:SoftMatch"]
+        "algorithms.softmatch:SoftMatch", "trust:TrainingMonitor"]
 if find_spec("torch") is not None:
     for _name in DEEP:
         _module, _class = _name.split(":")

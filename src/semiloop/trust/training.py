@@ -310,7 +310,7 @@ def collapse_alarms(reference_proba, current_proba, prior, *, pseudo_codes=None,
     alarms.append(Alarm(
         "confidence_drop", bool(drop >= limit["confidence_drop"]), _round(drop),
         limit["confidence_drop"],
-        f"mean confidence on the unlabeled rows {drift.reference_confidence:.3f} (supervised) "
+        f"mean confidence on the unlabeled rows {drift.reference_confidence:.3f} (reference) "
         f"-> {drift.current_confidence:.3f}"))
 
     kept = (drift.current_entropy / drift.reference_entropy if drift.reference_entropy > 0

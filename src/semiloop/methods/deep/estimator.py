@@ -13,6 +13,7 @@ from semiloop._compat import Interval, StrOptions
 from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import DataError, ModelFileError
+from semiloop.methods._chain_trust import hidden_rows
 from semiloop.methods._inputs import prepare_target
 
 __all__ = ["DeepSSLClassifier"]
@@ -284,7 +285,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
                 labeled, validation = labeled[train], labeled[held_out]
         hidden = labeled[:0]
         if self.audit_size:
-            hidden = labeled[_hidden_rows(codes[labeled], self.audit_size, self.random_state)]
+            hidden = labeled[hidden_rows(codes[labeled], self.audit_size, self.random_state)]
             if not len(hidden):
                 warnings.warn(f"audit_size={self.audit_size} hides no labeled row: every class "
                               "has fewer than 3 labeled rows; no pseudo-label audit is run",
@@ -462,27 +463,6 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         model.n_iter_ = model.steps
         return model
 
-
-#: Labeled rows a class must have to lend one to the audit (two stay to train on).
-MIN_ROWS_TO_HIDE = 3
-
-
-def _hidden_rows(label_codes, share, random_state):
-    """Positions of a stratified ``share`` of the labeled rows to hide for the audit.
-
-    Each class with at least :data:`MIN_ROWS_TO_HIDE` rows lends
-    ``round(share * n)`` of them (at least one), keeping two or more to
-    train on; sorted positions into ``label_codes`` (the rule of the
-    self-training audit).
-    """
-    rng = np.random.default_rng(random_state)
-    chosen = [np.zeros(0, dtype=int)]
-    for code in np.unique(label_codes):
-        members = np.flatnonzero(label_codes == code)
-        if len(members) >= MIN_ROWS_TO_HIDE:
-            n = min(max(1, round(share * len(members))), len(members) - 2)
-            chosen.append(rng.choice(members, n, replace=False))
-    return np.sort(np.concatenate(chosen))
 
 
 def _rebuild(config, weights):
