@@ -210,7 +210,7 @@ def _drift(page, windows, names, top):
     section.add_plot(plots.lines(np.arange(len(windows)), panels, x_label="window",
                                  x_names=names),
                      "Left: how many features shifted in each window. Right: how the "
-                     "features that shifted most in the latest window moved over time (gaps: "
+                     "features that shifted most in the latest window moved over time (no point: "
                      "the feature was not among a window's most shifted).")
     if not features:
         return
@@ -240,6 +240,7 @@ def _feedback(page, windows, names):
                     [{"title": "accuracy on labeled rows", "series": {"accuracy": accuracy},
                       "proportion": True}],
                     x_label="window", x_names=names),
-        "Gaps: windows without labels. Few labels make a noisy point; the table gives counts.")
+        "Windows without labels have no point. Few labels make a noisy point; the table "
+        "gives the counts.")
     section.add_table(["window", "labeled rows", "accuracy"],
                       [[n, c, a] for n, c, a in zip(names, counts, accuracy, strict=True)])

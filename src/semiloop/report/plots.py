@@ -217,7 +217,8 @@ def lines(x, panels, *, x_label="", x_names=None):
         Positions on the x axis (rounds, steps, window numbers).
     panels : list of dict
         Each ``{"title": str, "series": {name: values}, "hlines": [(y, text, kind)]}``,
-        values None or NaN where missing; ``kind`` is ``"reference"`` or ``"alarm"``.
+        values None or NaN where missing (the line joins the values present);
+        ``kind`` is ``"reference"`` or ``"alarm"``.
         ``"proportion": True`` keeps the y axis within [0, 1] and at least 0.1 high
         (so noise does not look like a trend); ``"integer": True`` gives whole-number ticks.
     x_label : str, default=""
@@ -236,9 +237,10 @@ def lines(x, panels, *, x_label="", x_names=None):
         drawn = []
         for index, (name, values) in enumerate(panel["series"].items()):
             y = np.array([np.nan if v is None else v for v in values], float)
-            drawn.append(y)
-            ax.plot(x, y, marker="o" if len(x) <= 40 else None, markersize=4,
-                    color=colors[index], label=_short(name, 24))
+            known = np.isfinite(y)
+            drawn.append(y[known])
+            ax.plot(x[known], y[known], marker="o" if known.sum() <= 40 else None,
+                    markersize=4, color=colors[index], label=_short(name, 32))
         if panel.get("proportion"):
             _proportion_limits(ax, drawn)
         if panel.get("integer"):

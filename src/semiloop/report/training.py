@@ -104,7 +104,8 @@ def training_report(history, *, title="semiloop: how training went", meta=None):
         section = report.add_section(topic, text)
         panel = {"title": topic.lower(), "series": series, **({scale: True} if scale else {})}
         section.add_plot(plots.lines(x, [panel], x_label=x_label),
-                         f"Over {x_label}s; gaps are {x_label}s that did not record the value.")
+                         f"Over {x_label}s; a line joins the {x_label}s that recorded "
+                         "the value.")
     if drawn:
         summary.add_table(["measure", "first", "last"], changes)
     else:
