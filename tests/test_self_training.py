@@ -217,8 +217,8 @@ def test_callbacks_hear_each_chain_of_a_round_finish():
     assert stages[0] == "self-training: supervised model on held-out folds and all rows"
     assert stages[1:] == [f"self-training round {r}: fitting" for r in range(1, len(stages))]
     assert len(stages) - 1 == model.n_iter_ >= 1
-    for stage in stages:  # 3 fold chains and the chain on every row, counted up
-        assert [(d, t) for s, d, t in heard.steps if s == stage] == [(k, 4) for k in range(1, 5)]
+    for stage in stages:  # 3 fold chains, the chain on every row and the audit's, counted up
+        assert [(d, t) for s, d, t in heard.steps if s == stage] == [(k, 5) for k in range(1, 6)]
 
 
 def test_rounds_record_the_calibration_error_before_and_after_the_temperature():

@@ -141,16 +141,20 @@ def test_held_back_rows_are_listed_for_review():
         "prediction flipped; fold models disagree"}
 
 
-def test_collapse_is_flagged_in_history():
+def test_collapse_is_flagged_in_history_and_warned_with_semiloop_options():
+    import warnings
+
     X, y = _two_features(seed=1)
     X[:, 0] = X[:, 1]                  # the honest model is right
     y_partial = np.where(np.arange(len(y)) < 40, y, -1)
+    base = CollapsesOnPseudoLabels(n_labeled=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # scikit-learn's configuration: flagged, not warned
+        plain = SelfTrainingClassifier(base, threshold=0.8, max_iter=1).fit(X, y_partial)
+    assert [alarm["name"] for alarm in plain.history_[1].alarms] == ["entropy_collapse"]
+    assert plain.history_[0].alarms == []
     with pytest.warns(SemiloopWarning, match=r"round 1 \(in the final model\): entropy_collapse"):
-        model = SelfTrainingClassifier(CollapsesOnPseudoLabels(n_labeled=40), threshold=0.8,
-                                       max_iter=1).fit(X, y_partial)
-    names = [alarm["name"] for alarm in model.history_[1].alarms]
-    assert names == ["entropy_collapse"]
-    assert model.history_[0].alarms == []
+        SelfTrainingClassifier(base, threshold=0.8, max_iter=1, revisit=True).fit(X, y_partial)
 
 
 def test_same_seed_same_trust_history():

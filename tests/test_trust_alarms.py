@@ -53,3 +53,15 @@ def test_values_thresholds_and_overrides():
     assert alarms["confidence_drop"].to_dict()["name"] == "confidence_drop"
     with pytest.raises(ValueError, match="unknown alarm thresholds"):
         prediction_alarms(prediction_drift(reference, current), confidence=0.1)
+
+
+def test_class_balance_needs_more_than_sampling_noise():
+
+    eye = np.eye(10)
+    reference = np.repeat(eye, 30, axis=0)
+    small = eye[np.repeat(np.arange(10), [5, 4, 4, 3, 3, 2, 1, 1, 1, 1])]   # 25 rows, TV 0.26
+    shifted = eye[np.repeat(np.arange(10), [70, 4, 4, 3, 3, 2, 1, 1, 1, 1])]
+    alarms = [{a.name: a for a in prediction_alarms(prediction_drift(reference, current))}
+              for current in (small, shifted)]
+    assert alarms[0]["class_balance"].value >= 0.2 and not alarms[0]["class_balance"].tripped
+    assert alarms[1]["class_balance"].tripped

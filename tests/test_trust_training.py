@@ -113,3 +113,28 @@ def test_class_balance_waits_for_enough_pseudo_labels():
 def test_collapse_alarms_refuse_unknown_threshold():
     with pytest.raises(ValueError, match="unknown alarm"):
         collapse_alarms(np.eye(2), np.eye(2), [0.5, 0.5], entropy_drop=0.3)
+
+
+def test_alarm_summary_says_which_alarms_the_final_model_carries():
+    from types import SimpleNamespace
+
+    from semiloop.trust.training import alarm_summary
+
+    alarm = {"name": "class_balance", "message": "moved by 0.3"}
+    records = [SimpleNamespace(round=0, alarms=[]), SimpleNamespace(round=1, alarms=[alarm]),
+               SimpleNamespace(round=2, alarms=[alarm])]
+    assert alarm_summary(records, kept=1) == (
+        "collapse alarms: round 1 (in the final model): class_balance: moved by 0.3; "
+        "round 2 (rolled back): class_balance: moved by 0.3")
+    assert alarm_summary(records[:1]) is None
+
+
+def test_class_balance_ignores_what_sampling_alone_explains():
+    prior = np.full(10, 0.1)
+    reference = np.full((100, 10), 0.1)
+    honest = np.repeat(np.arange(10), [5, 4, 4, 3, 3, 2, 1, 1, 1, 1])   # 25 rows, TV 0.26
+    skewed = np.repeat(np.arange(10), [16, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    balance = [collapse_alarms(reference, reference, prior, pseudo_codes=codes)[2]
+               for codes in (honest, skewed)]
+    assert balance[0].value >= 0.2 and not balance[0].tripped
+    assert balance[1].tripped

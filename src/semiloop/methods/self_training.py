@@ -51,6 +51,7 @@ from semiloop.methods.calibration import (
 )
 from semiloop.records import RoundRecord, per_class
 from semiloop.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
+from semiloop.trust.training import alarm_summary
 
 __all__ = ["SafeSelfTrainingClassifier", "SelfTrainingClassifier"]
 
@@ -581,16 +582,12 @@ default="fixed"
     def _warn_alarms(self):
         """One warning naming every collapse alarm that tripped, and whether its round was kept."""
         kept = max((r.round for r in self.history_ if r.accepted), default=0)
-
-        def status(record):
-            return "in the final model" if record.round <= kept else "rolled back"
-
-        found = [f"round {r.round} ({status(r)}): {alarm['name']}: {alarm['message']}"
-                 for r in self.history_ for alarm in r.alarms]
-        if found:
-            warnings.warn("self-training tripped a collapse alarm; " + "; ".join(found)
-                          + ". See history_ (alarms) and check the unlabeled data with "
-                          "semiloop check", SemiloopWarning, stacklevel=5)
+        summary = alarm_summary(self.history_, at="round",
+                                kept=kept if self.used_unlabeled_ else 0)
+        if summary and self._uses_extensions():   # scikit-learn's configuration stays quiet
+            warnings.warn(f"self-training tripped a {summary}. See history_ (alarms) and check "
+                          "the unlabeled data with semiloop check", SemiloopWarning,
+                          stacklevel=5)
 
     def _audit_chain(self, template, X, codes, labeled, pool, classes, options, fit_params):
         """One more chain with a share of the labeled rows hidden in its pool, and their labels."""
@@ -747,7 +744,11 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
     and weighted by confidence, and the guard that rolls back any round that
     makes the cross-validated score on the labeled rows worse. When
     self-training never helps, the result is the supervised model, and
-    ``used_unlabeled_`` and ``history_`` say so.
+    ``used_unlabeled_`` and ``history_`` say so. It also audits its
+    pseudo-labels on a fifth of the labeled rows hidden in one more run
+    (``audit_size=0.2``; the final model trains on every label) and holds
+    back rows whose prediction flips or that the fold models dispute
+    (``hold_back_unstable=True``; listed in ``held_back_`` for review).
 
     Parameters are those of :class:`SelfTrainingClassifier`; only the
     defaults differ.
@@ -784,8 +785,8 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         validation_size=200,
         guard_margin=1.5,
         guard_patience=0,
-        audit_size=0.0,
-        hold_back_unstable=False,
+        audit_size=0.2,
+        hold_back_unstable=True,
         n_jobs=None,
         callbacks=None,
         random_state=None,

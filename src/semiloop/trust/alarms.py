@@ -13,7 +13,8 @@ trip on the failures production teams watch for:
   reference's largest class held less;
 - ``class_balance``: the predicted class shares moved by a total variation
   distance of at least 0.20 from the labeled prior (or from the reference's
-  predicted shares when no prior is given);
+  predicted shares when no prior is given), more than sampling explains (a
+  chi-square goodness-of-fit test rejects at :data:`BALANCE_LEVEL`);
 - ``prediction_drift``: the Jensen-Shannon distance between the predicted
   class shares of the two samples is at least 0.10.
 
@@ -31,7 +32,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from semiloop.trust.predictions import shares_p_value
+
 __all__ = ["ALARM_DEFAULTS", "Alarm", "prediction_alarms"]
+
+#: Level of the chi-square test a class-balance shift must also pass, so that a small
+#: window over many classes does not trip it by sampling noise alone.
+BALANCE_LEVEL = 0.001
 
 #: Default thresholds of :func:`prediction_alarms`.
 ALARM_DEFAULTS = {"confidence_drop": 0.10, "entropy_drop": 0.5, "one_class": 0.9,
@@ -116,9 +123,13 @@ def prediction_alarms(drift, **thresholds):
     base = drift.prior if drift.prior is not None else drift.reference_shares
     shift = float(0.5 * np.abs(drift.current_shares - base).sum())
     against = "the labeled prior" if drift.prior is not None else "the reference predictions"
+    counts = np.rint(drift.current_shares * drift.n_current).astype(int)
+    p_value = shares_p_value(counts, base)
     alarms.append(Alarm(
-        "class_balance", shift >= limit["class_balance"], shift, limit["class_balance"],
-        f"predicted class shares moved by {shift:.3f} (total variation) from {against}"))
+        "class_balance", bool(shift >= limit["class_balance"] and p_value < BALANCE_LEVEL),
+        shift, limit["class_balance"],
+        f"predicted class shares moved by {shift:.3f} (total variation) from {against} "
+        f"(chi-square p = {p_value:.2g})"))
 
     alarms.append(Alarm(
         "prediction_drift", drift.js_distance >= limit["prediction_drift"],

@@ -34,13 +34,14 @@ import numpy as np
 from scipy import stats
 
 from semiloop.records import per_class
-from semiloop.trust.alarms import Alarm
-from semiloop.trust.predictions import prediction_drift
+from semiloop.trust.alarms import BALANCE_LEVEL, Alarm
+from semiloop.trust.predictions import prediction_drift, shares_p_value
 
 __all__ = [
     "TRAINING_ALARM_DEFAULTS",
     "Disagreement",
     "PseudoLabelAudit",
+    "alarm_summary",
     "collapse_alarms",
     "ensemble_disagreement",
     "flip_rate",
@@ -53,6 +54,7 @@ TRAINING_ALARM_DEFAULTS = {"confidence_drop": 0.10, "entropy_collapse": 0.5,
 
 #: Pseudo-labels needed before their class balance is compared with the prior.
 MIN_PSEUDO_LABELS = 20
+
 
 
 def _round(value):
@@ -266,8 +268,11 @@ def collapse_alarms(reference_proba, current_proba, prior, *, pseudo_codes=None,
       (entropy falling alone is what self-training is meant to do);
     - ``class_balance``: the class shares of the pseudo-labels held (or of
       the predictions, without ``pseudo_codes``) moved by a total variation
-      distance of at least 0.20 from the labeled prior; judged once at least
-      :data:`MIN_PSEUDO_LABELS` pseudo-labels are held.
+      distance of at least 0.20 from the labeled prior, and a chi-square
+      goodness-of-fit test against the prior rejects at
+      :data:`~semiloop.trust.alarms.BALANCE_LEVEL` (25 pseudo-labels over 10 classes drift by 0.2
+      by chance alone); judged once at least :data:`MIN_PSEUDO_LABELS`
+      pseudo-labels are held.
 
     Parameters
     ----------
@@ -324,16 +329,56 @@ def collapse_alarms(reference_proba, current_proba, prior, *, pseudo_codes=None,
         f"{int(drift.current_shares.argmax())}"))
 
     if pseudo_codes is None:
-        shares, what, enough = drift.current_shares, "predicted classes", True
+        counts = np.bincount(np.asarray(current_proba).argmax(axis=1), minlength=len(prior))
+        what = "predicted classes"
     else:
         held = np.asarray(pseudo_codes)
         held = held[held >= 0]
-        shares = np.bincount(held, minlength=len(prior)) / max(len(held), 1)
-        what, enough = f"{len(held)} pseudo-labels", len(held) >= MIN_PSEUDO_LABELS
-    shift = float(0.5 * np.abs(shares - prior).sum())
+        counts = np.bincount(held, minlength=len(prior))
+        what = f"{len(held)} pseudo-labels"
+    n = int(counts.sum())
+    shift = float(0.5 * np.abs(counts / max(n, 1) - prior).sum())
+    p_value = shares_p_value(counts, prior)
     alarms.append(Alarm(
-        "class_balance", bool(enough and shift >= limit["class_balance"]), _round(shift),
-        limit["class_balance"],
+        "class_balance",
+        bool(n >= MIN_PSEUDO_LABELS and shift >= limit["class_balance"]
+             and p_value < BALANCE_LEVEL),
+        _round(shift), limit["class_balance"],
         f"class shares of the {what} moved by {shift:.3f} (total variation) from the labeled "
-        "prior"))
+        f"prior (chi-square p = {p_value:.2g})"))
     return alarms
+
+
+def alarm_summary(records, *, at="round", kept=None):
+    """One sentence naming every collapse alarm in a training history, or None.
+
+    Parameters
+    ----------
+    records : list
+        History records with an ``alarms`` list of alarm dicts (self-training's
+        rounds, the deep trainer's evaluations) and the attribute ``at``.
+    at : str, default="round"
+        The record attribute that says when (``"round"`` or ``"step"``).
+    kept : int, default=None
+        The round or step whose model was kept; alarms after it are said to
+        have been rolled back.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> records = [SimpleNamespace(step=100, alarms=[]),
+    ...            SimpleNamespace(step=200, alarms=[{"name": "confidence_drop",
+    ...                                               "message": "0.9 -> 0.7"}])]
+    >>> alarm_summary(records, at="step", kept=100)
+    'collapse alarm: step 200 (rolled back): confidence_drop: 0.9 -> 0.7'
+    """
+    found = []
+    for record in records:
+        when = getattr(record, at)
+        status = "" if kept is None else (
+            " (in the final model)" if when <= kept else " (rolled back)")
+        found += [f"{at} {when}{status}: {alarm['name']}: {alarm['message']}"
+                  for alarm in getattr(record, "alarms", None) or []]
+    if not found:
+        return None
+    return ("collapse alarm: " if len(found) == 1 else "collapse alarms: ") + "; ".join(found)

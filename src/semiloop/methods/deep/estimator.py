@@ -12,9 +12,10 @@ from sklearn.utils.validation import check_is_fitted
 from semiloop._compat import Interval, StrOptions
 from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
-from semiloop.errors import DataError, ModelFileError
+from semiloop.errors import DataError, ModelFileError, SemiloopWarning
 from semiloop.methods._chain_trust import hidden_rows
 from semiloop.methods._inputs import prepare_target
+from semiloop.trust.training import alarm_summary
 
 __all__ = ["DeepSSLClassifier"]
 
@@ -341,6 +342,10 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         without_label = codes[rows] < 0  # hidden audit rows have a label: no review needed
         self.held_back_ = rows[without_label]
         self.held_back_reasons_ = result.held_back_reasons[without_label]
+        summary = alarm_summary(self.history_, at="step", kept=self.best_step_)
+        if summary:
+            warnings.warn(f"deep training tripped a {summary}. See history_ (alarms) and check "
+                          "the unlabeled data with semiloop check", SemiloopWarning, stacklevel=2)
         self.n_iter_ = self.steps
         transduction = self.classes_[self._predict_codes(X)]
         known = codes >= 0
