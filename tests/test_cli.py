@@ -381,3 +381,25 @@ def test_semiloop_warnings_name_command_line_options(capsys):
     assert stderr.startswith("semiloop: warning: column 'row' looks like a row id")
     assert "--id" in stderr
     assert "roles=" not in stderr
+
+
+def test_train_report_draws_the_rounds(tmp_path, data):
+    pytest.importorskip("matplotlib")
+    report = tmp_path / "train.html"
+    result = runner.invoke(app, ["train", str(data), "--label", "label", "--unlabeled-marker",
+                                 "?", "--method", "self-training", "--out",
+                                 str(tmp_path / "out"), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    page = report.read_text()
+    for title in ("Held-out accuracy", "Pseudo-labels", "Calibration"):
+        assert f">{title}</h2>" in page
+    assert "<svg" in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
+def test_train_report_refuses_to_replace_an_output_before_training(tmp_path, data):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["train", str(data), "--label", "label", "--unlabeled-marker",
+                                 "?", "--out", str(out), "--report", str(out / "metrics.json")])
+    assert result.exit_code == 2
+    assert "semiloop: error: --report" in result.output and "report.html" in result.output
+    assert not out.exists()

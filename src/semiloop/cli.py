@@ -94,6 +94,10 @@ _Encoding = Annotated[str | None, typer.Option(metavar="NAME", help=_ENCODING_HE
 _Sep = Annotated[str | None, typer.Option(metavar="CHAR", help=_SEP_HELP)]
 _NaValues = Annotated[list[str] | None, typer.Option(
     "--na-values", metavar="TEXT", help=_NA_HELP)]
+_Report = Annotated[Path | None, typer.Option(
+    "--report", metavar="FILE.html",
+    help="Also write a self-contained HTML report with plots, which opens from disk "
+         "(replaced if it exists; needs pip install 'semiloop[report]').")]
 
 
 @app.command(cls=_Command, short_help="Train a model on a table with some labels.")
@@ -143,6 +147,7 @@ def train(
         help="Leave this share of the unlabeled rows out of training: those farthest from "
              "every labeled row and most isolated in the table (see `semiloop check`); they "
              "are still predicted. Tables only. Default: 0 (none).")] = 0.0,
+    report_out: _Report = None,
 ):
     """Train a model on a table with some labels, and predict its unlabeled rows.
 
@@ -162,6 +167,12 @@ def train(
         from semiloop.workflow import train_table
 
         _check_writable(out)
+        if report_out is not None:
+            if Path(report_out).absolute().parent == Path(out).absolute() and \
+                    Path(report_out).name in OUTPUT_FILES:
+                raise SemiloopError(f"--report {str(report_out)!r} would replace one of the "
+                                    "outputs; name it report.html")
+            _check_report_file(report_out)
         console = _console(stderr=True)
         options = {"model": ModelName(model).value, "method": MethodName(method).value,
                    "id_column": id_column, "unlabeled_marker": unlabeled_marker,
@@ -181,7 +192,20 @@ def train(
         stage.doing = f"writing the outputs into {str(out)!r}"
         result.metrics["run"]["command"] = _command_line(data, label, out, options)
         _write_outputs(out, result)
+        if report_out is not None:
+            from semiloop.report import training_report
+
+            stage.doing = f"drawing the report {str(report_out)!r}"
+            metrics = result.metrics
+            page = training_report(
+                [*metrics["history"], *metrics.get("rounds_history", [])],
+                meta=_meta(f"data {data}", f"label column {label!r}",
+                           f"method {metrics['method']}, kept {metrics['kept']}",
+                           f"outcome: {metrics['outcome']}"))
+            _write_file(report_out, page.to_html())
         _print_train_summary(_console(), result.metrics, out, len(result.predictions))
+        if report_out is not None:
+            _console().print(_text(f"wrote {report_out}"), soft_wrap=True)
 
 
 @app.command(cls=_Command, short_help="Score a table with a trained model.")
@@ -450,6 +474,29 @@ def _command_line(data, label, out, options):
     if options.get("filter_unlabeled"):
         words += ["--filter-unlabeled", str(options["filter_unlabeled"])]
     return shlex.join(words)
+
+
+def _check_report_file(report_out, json_out=None):
+    """Fail before the work when ``--report`` cannot be written or matplotlib is missing."""
+    from semiloop.report import require_matplotlib
+
+    path = Path(report_out)
+    if path.is_dir():
+        raise SemiloopError(f"--report {str(path)!r} is a folder; give a file name, for "
+                            f"example {str(path / 'report.html')!r}")
+    if json_out is not None and str(json_out) != "-" and \
+            path.absolute() == Path(json_out).absolute():
+        raise SemiloopError(f"--json and --report name the same file {str(path)!r}; give "
+                            "each its own, for example report.json and report.html")
+    _check_writable_file(path, "--report")
+    require_matplotlib()
+
+
+def _meta(*lines):
+    """Lines under a report's title, ending with when it was made."""
+    from datetime import datetime
+
+    return [*lines, f"made {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"]
 
 
 def _check_writable_file(path, option="--out"):

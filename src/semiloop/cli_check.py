@@ -10,14 +10,17 @@ from typing import Annotated
 import typer
 
 from semiloop.cli import (
+    _check_report_file,
     _check_writable_file,
     _Command,
     _console,
     _Encoding,
     _IdColumn,
     _Label,
+    _meta,
     _NaValues,
     _quiet_deprecations,
+    _Report,
     _Seed,
     _Sep,
     _spinner,
@@ -30,12 +33,6 @@ from semiloop.cli import (
 )
 
 __all__ = ["check", "monitor"]
-
-_Report = Annotated[Path | None, typer.Option(
-    "--report", metavar="FILE.html",
-    help="Also write a self-contained HTML report with plots, which opens from disk "
-         "(replaced if it exists; needs pip install 'semiloop[report]').")]
-
 
 @app.command(cls=_Command, short_help="Should the unlabeled rows be trusted? (before training)")
 def check(
@@ -99,29 +96,6 @@ def check(
         _print_check(_console(), summary, json_out)
         if report_out is not None:
             _console().print(_text(f"wrote {report_out}"), soft_wrap=True)
-
-
-def _check_report_file(report_out, json_out):
-    """Fail before the work when ``--report`` cannot be written or matplotlib is missing."""
-    from semiloop.errors import SemiloopError
-    from semiloop.report import require_matplotlib
-
-    path = Path(report_out)
-    if path.is_dir():
-        raise SemiloopError(f"--report {str(path)!r} is a folder; give a file name, for "
-                            f"example {str(path / 'report.html')!r}")
-    if json_out is not None and str(json_out) != "-" and \
-            path.absolute() == Path(json_out).absolute():
-        raise SemiloopError(f"--json and --report name the same file {str(path)!r}; give "
-                            "each its own, for example report.json and report.html")
-    _check_writable_file(path, "--report")
-    require_matplotlib()
-
-
-def _meta(*lines):
-    from datetime import datetime
-
-    return [*lines, f"made {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"]
 
 
 def _print_check(console, summary, json_out):

@@ -451,6 +451,8 @@ def _metrics(estimator, dataset, model, method, seconds):
                         "termination": self_training.termination_condition_,
                         "temperature": self_training.temperature_,
                         **_training_trust(self_training, dataset)})
+        if self_training is not estimator:   # the rounds of the self-training that was kept
+            metrics["rounds_history"] = [record.to_dict() for record in self_training.history_]
     metrics.update({"fit_seconds": round(seconds, 3),
                     "history": [record.to_dict() for record in estimator.history_]})
     return metrics
