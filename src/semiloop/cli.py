@@ -198,7 +198,7 @@ def train(
             stage.doing = f"drawing the report {str(report_out)!r}"
             metrics = result.metrics
             page = training_report(
-                [*metrics["history"], *metrics.get("rounds_history", [])],
+                [*metrics["history"], *metrics.get("training_history", [])],
                 meta=_meta(f"data {data}", f"label column {label!r}",
                            f"method {metrics['method']}, kept {metrics['kept']}",
                            f"outcome: {metrics['outcome']}"))

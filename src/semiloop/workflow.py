@@ -449,21 +449,25 @@ def _metrics(estimator, dataset, model, method, seconds):
     if self_training is not None:
         metrics.update({"rounds": self_training.n_iter_,
                         "termination": self_training.termination_condition_,
-                        "temperature": self_training.temperature_,
-                        **_training_trust(self_training, dataset)})
-        if self_training is not estimator:   # the rounds of the self-training that was kept
-            metrics["rounds_history"] = [record.to_dict() for record in self_training.history_]
+                        "temperature": self_training.temperature_})
+    trained = next((model for model in (estimator, getattr(estimator, "estimator_", None))
+                    if hasattr(model, "held_back_")), None)   # self-training or deep, if kept
+    if trained is not None:
+        metrics.update(_training_trust(trained, dataset))
+        if trained is not estimator:   # its rounds or steps, under the candidates compared
+            metrics["training_history"] = [record.to_dict() for record in trained.history_]
     metrics.update({"fit_seconds": round(seconds, 3),
                     "history": [record.to_dict() for record in estimator.history_]})
     return metrics
 
 
-def _training_trust(self_training, dataset):
-    """Collapse alarms of the rounds, and the rows held back for review (by id)."""
-    alarms = [{"round": record.round, **alarm} for record in self_training.history_
-              for alarm in getattr(record, "alarms", [])]
-    held = getattr(self_training, "held_back_", [])
-    reasons = getattr(self_training, "held_back_reasons_", [])
+def _training_trust(model, dataset):
+    """Collapse alarms of the rounds (or deep steps), and the rows held back for review (by id)."""
+    at = "round" if all(hasattr(r, "round") for r in model.history_) else "step"
+    alarms = [{at: getattr(record, at), **alarm} for record in model.history_
+              for alarm in getattr(record, "alarms", None) or []]
+    held = getattr(model, "held_back_", [])
+    reasons = getattr(model, "held_back_reasons_", [])
     review = [{"id": _plain_id(dataset.ids[row]), "reason": str(reason)}
               for row, reason in zip(held, reasons, strict=True)]
     return {"training_alarms": alarms, "held_back_for_review": review}
