@@ -72,6 +72,19 @@ class Alarm:
                 "threshold": self.threshold, "message": self.message}
 
 
+def with_defaults(thresholds, defaults):
+    """``defaults`` with the given ``thresholds`` in place; a name not in ``defaults`` raises.
+
+    >>> with_defaults({"one_class": 0.8}, {"one_class": 0.9, "entropy_drop": 0.5})
+    {'one_class': 0.8, 'entropy_drop': 0.5}
+    """
+    unknown = set(thresholds) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown alarm thresholds {sorted(unknown)}; the alarms are "
+                         f"{', '.join(defaults)}")
+    return {**defaults, **thresholds}
+
+
 def prediction_alarms(drift, **thresholds):
     """The alarms of :data:`ALARM_DEFAULTS` on one comparison of predictions.
 
@@ -92,11 +105,7 @@ def prediction_alarms(drift, **thresholds):
     ValueError
         For a threshold name that is not an alarm.
     """
-    unknown = set(thresholds) - set(ALARM_DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown alarm thresholds {sorted(unknown)}; the alarms are "
-                         f"{', '.join(ALARM_DEFAULTS)}")
-    limit = {**ALARM_DEFAULTS, **thresholds}
+    limit = with_defaults(thresholds, ALARM_DEFAULTS)
     alarms = []
 
     drop = -drift.confidence_change

@@ -34,7 +34,7 @@ import numpy as np
 from scipy import stats
 
 from semiloop.records import per_class
-from semiloop.trust.alarms import BALANCE_LEVEL, Alarm
+from semiloop.trust.alarms import BALANCE_LEVEL, Alarm, with_defaults
 from semiloop.trust.predictions import prediction_drift, shares_p_value
 
 __all__ = [
@@ -302,11 +302,7 @@ def collapse_alarms(reference_proba, current_proba, prior, *, pseudo_codes=None,
     >>> [a.name for a in collapse_alarms(reference, current, [0.5, 0.5]) if a.tripped]
     ['entropy_collapse', 'class_balance']
     """
-    unknown = set(thresholds) - set(TRAINING_ALARM_DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown alarm thresholds {sorted(unknown)}; the alarms are "
-                         f"{', '.join(TRAINING_ALARM_DEFAULTS)}")
-    limit = {**TRAINING_ALARM_DEFAULTS, **thresholds}
+    limit = with_defaults(thresholds, TRAINING_ALARM_DEFAULTS)
     prior = np.asarray(prior, dtype=float)
     drift = prediction_drift(reference_proba, current_proba, prior=prior)
     alarms = []
