@@ -481,9 +481,6 @@ def _check_report_file(report_out, json_out=None):
     from semiloop.report import require_matplotlib
 
     path = Path(report_out)
-    if path.is_dir():
-        raise SemiloopError(f"--report {str(path)!r} is a folder; give a file name, for "
-                            f"example {str(path / 'report.html')!r}")
     if json_out is not None and str(json_out) != "-" and \
             path.absolute() == Path(json_out).absolute():
         raise SemiloopError(f"--json and --report name the same file {str(path)!r}; give "
@@ -499,13 +496,17 @@ def _meta(*lines):
     return [*lines, f"made {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}"]
 
 
+#: The file name each option's error suggests when it is given a folder.
+_EXAMPLE_FILE = {"--out": "predictions.csv", "--json": "report.json", "--report": "report.html"}
+
+
 def _check_writable_file(path, option="--out"):
     """Fail before scoring, not after, when ``path`` cannot become a file."""
     path = Path(path)
     if path.is_dir():
         raise SemiloopError(
             f"{option} {str(path)!r} is a folder; give a file name, for example "
-            f"{str(path / ('predictions.csv' if option == '--out' else 'report.json'))!r}"
+            f"{str(path / _EXAMPLE_FILE.get(option, 'report.json'))!r}"
         )
     folder = path.absolute().parent
     if not folder.is_dir():
