@@ -189,6 +189,21 @@ class TrainingRecord(_Record):
     validation_accuracy : float or None
         Accuracy of the evaluation weights on the validation rows, at the
         steps where the trainer evaluated.
+    calibration_error_raw : float or None
+        At evaluation steps with validation rows: expected calibration error
+        (15 bins) of the evaluation weights' probabilities on the validation
+        rows (:func:`semiloop.methods.calibration.expected_calibration_error`).
+    calibration_error : float or None
+        The same error after dividing the logits by ``temperature``; None
+        without validation rows or without calibration (``calibrate=False``).
+        The temperature is fitted and scored on the same validation rows, as
+        self-training does on its out-of-fold rows, so this is an in-sample
+        figure: the error the temperature leaves on the rows it was fitted to.
+    temperature : float or None
+        At evaluation steps with validation rows and calibration: the
+        temperature fitted by maximum likelihood on the validation rows
+        (:func:`semiloop.methods.calibration.fit_temperature`; Guo et al.,
+        ICML 2017), ``> 1`` for an over-confident network.
     pseudo_label_audit : dict or None
         At evaluation steps: precision, recall and coverage (overall and per
         class) of the pseudo-labels the algorithm would give now to labeled
@@ -225,6 +240,9 @@ class TrainingRecord(_Record):
     pseudo_label_accuracy: float | None = None
     thresholds: list | None = None
     validation_accuracy: float | None = None
+    calibration_error_raw: float | None = None
+    calibration_error: float | None = None
+    temperature: float | None = None
     pseudo_label_audit: dict | None = None
     flip_rate: float | None = None
     mc_dropout_std: float | None = None

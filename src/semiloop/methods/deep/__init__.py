@@ -8,7 +8,9 @@ teachers, targets, and mask or weight policies. Augmentations live in
 the scikit-learn estimator in :mod:`~semiloop.methods.deep.estimator`, the
 checks of the pseudo-labels at each evaluation (audit on hidden labeled rows,
 flip rate, MC-dropout uncertainty, collapse alarms, holding unstable rows
-back) in :mod:`~semiloop.methods.deep.trust`.
+back) in :mod:`~semiloop.methods.deep.trust`, the validation rows' accuracy and
+calibration (expected calibration error, temperature) in
+:mod:`~semiloop.methods.deep.validation`.
 
 torch is an optional dependency (``pip install 'semiloop[deep]'``); importing
 this package without it raises a :class:`~semiloop.errors.SemiloopError` that

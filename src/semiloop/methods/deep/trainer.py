@@ -6,9 +6,11 @@ the algorithm for the loss, takes an optimiser step, updates the EMA of the
 weights, and every ``log_every`` steps records a
 :class:`~semiloop.records.TrainingRecord` (sent to ``callbacks`` too). Every
 ``eval_every`` steps (and at the last) the EMA weights are evaluated, and the
-evaluation gets a record of its own: they are scored on the validation rows,
-the best of those checkpoints being the one returned (selected on labeled
-validation rows only; without them the last step's weights are kept), and a
+evaluation gets a record of its own: they are scored on the validation rows
+(accuracy, and the expected calibration error before and after a temperature
+fitted on those rows; :mod:`~semiloop.methods.deep.validation`), the best of
+those checkpoints being the one returned with its temperature (selected on
+labeled validation rows only; without them the last step's weights are kept), and a
 :class:`~semiloop.methods.deep.trust.TrainingMonitor` checks their
 pseudo-labels (audit on hidden labeled rows, flip rate, MC-dropout
 uncertainty, collapse alarms) and, if asked, holds unstable rows back from
@@ -48,6 +50,7 @@ from semiloop.methods.deep.parts.context import Batch, StepContext, has_batch_no
 from semiloop.methods.deep.parts.teachers import ExponentialMovingAverage
 from semiloop.methods.deep.schedules import cosine_decay
 from semiloop.methods.deep.trust import TrainingMonitor
+from semiloop.methods.deep.validation import validation_proba, validation_scores
 from semiloop.records import TrainingRecord
 
 __all__ = ["TrainResult", "Trainer", "resolve_device"]
@@ -127,6 +130,10 @@ class TrainResult:
     best_step : int or None
         Step of the kept checkpoint (None when no validation rows were given).
     best_validation_accuracy : float or None
+    temperature : float
+        The temperature fitted on the validation rows at the kept
+        checkpoint's evaluation, to divide its logits by (1.0 without
+        validation rows or with ``calibrate=False``).
     held_back : ndarray of int
         Positions in ``x_unlabeled`` of the rows held back as unstable at the
         last evaluation, the most unstable first (empty unless the monitor
@@ -144,8 +151,8 @@ class TrainResult:
     >>> trainer = Trainer(torch.nn.Linear(2, 2), make_algorithm("supervised"), steps=3,
     ...                   batch_size=4, device="cpu")
     >>> result = trainer.fit(x, y, x[:0])  # the supervised baseline needs no unlabeled rows
-    >>> result.best_step, result.best_validation_accuracy  # no validation rows given
-    (None, None)
+    >>> result.best_step, result.best_validation_accuracy, result.temperature  # no validation
+    (None, None, 1.0)
     >>> [record.step for record in result.history], result.history[0].mask_rate
     ([3], None)
     >>> result.model.training, result.ema_model.training, result.ema_model is result.model
@@ -157,6 +164,7 @@ class TrainResult:
     history: list = field(default_factory=list)
     best_step: int | None = None
     best_validation_accuracy: float | None = None
+    temperature: float = 1.0
     held_back: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     held_back_reasons: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
 
@@ -217,6 +225,10 @@ class Trainer:
         The checks of the pseudo-labels at each evaluation
         (:class:`~semiloop.methods.deep.trust.TrainingMonitor`); None: one
         with its defaults (watching 2,000 unlabeled rows, holding none back).
+    calibrate : bool, default=True
+        At each evaluation with validation rows, fit a temperature on them
+        (Guo et al., ICML 2017) and record it with the expected calibration
+        error after it; the error before it is recorded either way.
 
     Raises
     ------
@@ -251,7 +263,7 @@ class Trainer:
                  weight_decay=5e-4, schedule="cosine", ema_decay=0.99, ema_warmup=True,
                  eval_every=250, log_every=100, device="auto", mixed_precision=None, seed=0,
                  callbacks=None, checkpoint_path=None, checkpoint_every=500, estimator=None,
-                 monitor=None):
+                 monitor=None, calibrate=True):
         if optimizer not in ("sgd", "adamw"):
             raise SemiloopError(f"optimizer must be 'sgd' or 'adamw', got {optimizer!r}")
         if schedule not in ("cosine", "constant"):
@@ -274,7 +286,7 @@ class Trainer:
                                 else mixed_precision)
         self.seed, self.callbacks, self.estimator = seed, callbacks, estimator
         self.checkpoint_path, self.checkpoint_every = checkpoint_path, checkpoint_every
-        self.monitor = monitor
+        self.monitor, self.calibrate = monitor, calibrate
 
     # ------------------------------------------------------------------ setup
 
@@ -400,7 +412,8 @@ class Trainer:
         watch = monitor.start(x_unlabeled, audit_truth=audit_truth, labeled_prior=prior,
                               weak=self.weak, seed=self.seed)
 
-        history, best = [], {"step": None, "accuracy": -1.0, "state": None}
+        history = []
+        best = {"step": None, "accuracy": -1.0, "state": None, "temperature": 1.0}
         start = 0
         if resume and self.checkpoint_path and os.path.exists(self.checkpoint_path):
             start, history, best = self._load(
@@ -468,6 +481,7 @@ class Trainer:
         ema.module.eval()
         return TrainResult(model, ema.module, history, best["step"],
                            best["accuracy"] if best["step"] is not None else None,
+                           best.get("temperature", 1.0),  # absent from older checkpoints
                            watch.held_back, watch.held_back_reasons)
 
     def _evaluate(self, ema, watch, x_validation, y_validation, x_unlabeled, best, done):
@@ -475,11 +489,14 @@ class Trainer:
         evaluation = {}
         ema.module.eval()
         if x_validation is not None:
-            validation = _accuracy(ema, x_validation, y_validation, self.device)
-            evaluation["validation_accuracy"] = validation
-            if validation >= best["accuracy"]:
-                best = {"step": done, "accuracy": validation,
-                        "state": copy.deepcopy(ema.module.state_dict())}
+            proba = validation_proba(ema.module, x_validation, device=self.device)
+            scores, temperature = validation_scores(y_validation.cpu().numpy(), proba,
+                                                    calibrate=self.calibrate)
+            evaluation.update(scores)
+            if scores["validation_accuracy"] >= best["accuracy"]:
+                best = {"step": done, "accuracy": scores["validation_accuracy"],
+                        "state": copy.deepcopy(ema.module.state_dict()),
+                        "temperature": temperature}
         if len(x_unlabeled):
             evaluation.update(watch.evaluate(ema.module, self.algorithm, done))
         ema.train()
@@ -526,16 +543,6 @@ class Trainer:
             watch.load_state_dict(state["monitor"])
         history = [TrainingRecord(**record) for record in state["history"]]
         return state["step"], history, state["best"]
-
-
-@torch.no_grad()
-def _accuracy(ema, x, y, device, batch_size=1024):
-    model = ema.module
-    correct = 0
-    for start in range(0, len(x), batch_size):
-        logits = model(x[start:start + batch_size].to(device))
-        correct += int((logits.argmax(-1).cpu() == y[start:start + batch_size].cpu()).sum())
-    return correct / max(len(x), 1)
 
 
 class _Totals:
