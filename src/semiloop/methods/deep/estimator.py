@@ -15,6 +15,7 @@ from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import DataError, ModelFileError, SemiloopWarning
 from semiloop.methods._chain_trust import hidden_rows
 from semiloop.methods._inputs import prepare_target
+from semiloop.methods.calibration import apply_temperature
 from semiloop.trust.training import alarm_summary
 
 __all__ = ["DeepSSLClassifier"]
@@ -73,6 +74,18 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         Share of the labeled rows held out to choose the best EMA checkpoint
         (every ``eval_every`` steps); 0 keeps the last step's weights and
         trains on every label.
+    calibrate : bool, default=True
+        With validation rows: at each evaluation fit a temperature on them by
+        maximum likelihood (Guo et al., ICML 2017, Sec. 4.2), record it with
+        the expected calibration error before and after it in ``history_``,
+        and divide the logits by the kept checkpoint's temperature in
+        :meth:`predict_proba` (``temperature_``), so that a confidence of
+        80% is right about 80% of the time on those rows. Dividing the
+        logits never changes the most probable class: :meth:`predict` is
+        the same either way. The temperature is fitted and scored on the same
+        validation rows, as self-training does on its out-of-fold rows.
+        Without validation rows (``validation_fraction=0``) nothing is
+        fitted; the error before is recorded either way.
     eval_every : int, default=250
         Steps between evaluations: the validation score and the checks of
         the pseudo-labels (audit, flip rate, MC-dropout uncertainty, collapse
@@ -115,6 +128,10 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         Only for 2-D ``X``.
     best_step_ : int or None
         The checkpoint kept on the validation rows (None without them).
+    temperature_ : float
+        The temperature fitted at the kept checkpoint's evaluation, applied
+        in :meth:`predict_proba`; 1.0 without validation rows or with
+        ``calibrate=False``.
     held_back_ : ndarray of int
         Rows of ``X`` (unlabeled ones) held back from the unlabeled loss at the
         last evaluation, the most unstable first, for human review; empty
@@ -159,6 +176,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         "ema_decay": [Interval(Real, 0, 1, closed="both")],
         "ema_warmup": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "calibrate": ["boolean"],
         "eval_every": [Interval(Integral, 1, None, closed="left")],
         "audit_size": [Interval(Real, 0, 0.5, closed="left")],
         "hold_back_unstable": ["boolean"],
@@ -171,7 +189,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, algorithm="freematch", *, algorithm_options=None, backbone="auto",
                  backbone_options=None, modality="auto", views=None, steps=3000, batch_size=64,
                  unlabeled_ratio=None, optimizer="sgd", learning_rate=0.03, weight_decay=5e-4,
-                 ema_decay=0.99, ema_warmup=True, validation_fraction=0.0, eval_every=250,
+                 ema_decay=0.99, ema_warmup=True, validation_fraction=0.0, calibrate=True,
+                 eval_every=250,
                  audit_size=0.0, hold_back_unstable=False, device="auto", callbacks=None,
                  verbose=False, random_state=0):
         self.algorithm = algorithm
@@ -189,6 +208,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         self.ema_decay = ema_decay
         self.ema_warmup = ema_warmup
         self.validation_fraction = validation_fraction
+        self.calibrate = calibrate
         self.eval_every = eval_every
         self.audit_size = audit_size
         self.hold_back_unstable = hold_back_unstable
@@ -328,7 +348,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             log_every=max(min(100, self.steps // 10), 1), device=self.device,
             seed=self.random_state, callbacks=callbacks, estimator=self,
             monitor=TrainingMonitor(rows=None if self.hold_back_unstable else 2000,
-                                    hold_back=self.hold_back_unstable, classes=self.classes_))
+                                    hold_back=self.hold_back_unstable, classes=self.classes_),
+            calibrate=self.calibrate)
         notify(callbacks, "on_fit_begin", self)
         result = trainer.fit(
             torch_x[labeled], torch.from_numpy(codes[labeled]), torch_x[pool],
@@ -338,6 +359,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         self.model_ = result.ema_model.cpu().eval()
         self.history_ = result.history
         self.best_step_ = result.best_step
+        self.temperature_ = result.temperature if self.calibrate else 1.0
         rows = pool[result.held_back]
         without_label = codes[rows] < 0  # hidden audit rows have a label: no review needed
         self.held_back_ = rows[without_label]
@@ -370,13 +392,17 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         return np.concatenate(out) if out else np.zeros((0, len(self.classes_)))
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order.
+
+        Divided by ``temperature_`` (see ``calibrate``).
+        """
         check_is_fitted(self, "model_")
-        return self._proba(self._array(X, reset=False))
+        return apply_temperature(self._proba(self._array(X, reset=False)), self.temperature_)
 
     def predict(self, X):
-        """The most probable class of each row, shape (n_samples,)."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        """The most probable class of each row, shape (n_samples,); the temperature leaves it."""
+        check_is_fitted(self, "model_")
+        return self.classes_[self._predict_codes(self._array(X, reset=False))]
 
     # ------------------------------------------------------------- save, load
 
@@ -399,6 +425,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
         if weights is not None:
             self.model_ = _rebuild(self.backbone_config_, weights)
+            self.__dict__.setdefault("temperature_", 1.0)  # pickled before calibration
 
     def save(self, path):
         """Write the fitted model to ``path``: weights as tensors, the rest as JSON.
@@ -422,6 +449,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             "feature_mean": getattr(self, "feature_mean_", np.zeros(0)).tolist(),
             "feature_scale": getattr(self, "feature_scale_", np.zeros(0)).tolist(),
             "best_step": self.best_step_,
+            "temperature": self.temperature_,
             "history": [record.to_dict() for record in self.history_],
         }
         partial = f"{os.fspath(path)}.{os.getpid()}.part"
@@ -464,6 +492,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             model.feature_scale_ = np.array(config["feature_scale"], dtype=np.float32)
         model.model_ = _rebuild(config["backbone"], content["state_dict"])
         model.best_step_ = config["best_step"]
+        model.temperature_ = float(config.get("temperature", 1.0))  # older files: none
         model.history_ = [TrainingRecord(**record) for record in config["history"]]
         model.n_iter_ = model.steps
         return model
