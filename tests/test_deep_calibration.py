@@ -49,8 +49,10 @@ def overconfident_rows(n=200, seed=0):
     return x, torch.where(flipped, 1 - corner, corner)
 
 
-def scaled_run(scale=10.0, *, calibrate=True):
+def scaled_run(scale=10.0, *, calibrate=True, truthful=False):
     x, y = overconfident_rows()
+    if truthful:
+        y = x.argmax(dim=1)
     trainer = Trainer(Scaled(scale), make_algorithm("supervised"), steps=6, batch_size=4,
                       eval_every=2, log_every=6, seed=0, device="cpu", calibrate=calibrate)
     return trainer.fit(x[:20], y[:20], x[:0], x_validation=x[20:], y_validation=y[20:]), x, y
@@ -79,6 +81,13 @@ def test_each_evaluation_records_what_the_calibration_functions_give():
     record = uncalibrated.history[-1]
     assert record.calibration_error_raw == expected["calibration_error_raw"]
     assert (record.calibration_error, record.temperature, uncalibrated.temperature) == (
+        None, None, 1.0)
+
+    # no mistake to learn from: no temperature (the likelihood would push it to 0.05)
+    perfect, _, _ = scaled_run(truthful=True)
+    record = perfect.history[-1]
+    assert record.validation_accuracy == 1.0 and record.calibration_error_raw is not None
+    assert (record.calibration_error, record.temperature, perfect.temperature) == (
         None, None, 1.0)
 
 

@@ -195,13 +195,15 @@ class TrainingRecord(_Record):
         rows (:func:`semiloop.methods.calibration.expected_calibration_error`).
     calibration_error : float or None
         The same error after dividing the logits by ``temperature``; None
-        without validation rows or without calibration (``calibrate=False``).
+        without validation rows, without calibration (``calibrate=False``),
+        or when every validation row is right (no temperature is then
+        identified: the likelihood rises as it falls toward 0).
         The temperature is fitted and scored on the same validation rows, as
         self-training does on its out-of-fold rows, so this is an in-sample
         figure: the error the temperature leaves on the rows it was fitted to.
     temperature : float or None
-        At evaluation steps with validation rows and calibration: the
-        temperature fitted by maximum likelihood on the validation rows
+        At evaluation steps with validation rows and calibration (and a
+        mistake among them): the temperature fitted by maximum likelihood on the validation rows
         (:func:`semiloop.methods.calibration.fit_temperature`; Guo et al.,
         ICML 2017), ``> 1`` for an over-confident network.
     pseudo_label_audit : dict or None

@@ -84,8 +84,10 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         logits never changes the most probable class: :meth:`predict` is
         the same either way. The temperature is fitted and scored on the same
         validation rows, as self-training does on its out-of-fold rows.
-        Without validation rows (``validation_fraction=0``) nothing is
-        fitted; the error before is recorded either way.
+        Nothing is fitted without validation rows (``validation_fraction=0``)
+        or when every validation row is right (the likelihood would push the
+        temperature to its lower bound and every probability to near
+        certainty on a few rows); the error before is recorded either way.
     eval_every : int, default=250
         Steps between evaluations: the validation score and the checks of
         the pseudo-labels (audit, flip rate, MC-dropout uncertainty, collapse
@@ -130,8 +132,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         The checkpoint kept on the validation rows (None without them).
     temperature_ : float
         The temperature fitted at the kept checkpoint's evaluation, applied
-        in :meth:`predict_proba`; 1.0 without validation rows or with
-        ``calibrate=False``.
+        in :meth:`predict_proba`; 1.0 without validation rows, with
+        ``calibrate=False``, or when none was fitted there.
     held_back_ : ndarray of int
         Rows of ``X`` (unlabeled ones) held back from the unlabeled loss at the
         last evaluation, the most unstable first, for human review; empty

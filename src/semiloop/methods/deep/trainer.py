@@ -133,7 +133,8 @@ class TrainResult:
     temperature : float
         The temperature fitted on the validation rows at the kept
         checkpoint's evaluation, to divide its logits by (1.0 without
-        validation rows or with ``calibrate=False``).
+        validation rows, with ``calibrate=False``, or when every validation
+        row was right there).
     held_back : ndarray of int
         Positions in ``x_unlabeled`` of the rows held back as unstable at the
         last evaluation, the most unstable first (empty unless the monitor
@@ -228,7 +229,8 @@ class Trainer:
     calibrate : bool, default=True
         At each evaluation with validation rows, fit a temperature on them
         (Guo et al., ICML 2017) and record it with the expected calibration
-        error after it; the error before it is recorded either way.
+        error after it (none is fitted when every validation row is right);
+        the error before it is recorded either way.
 
     Raises
     ------

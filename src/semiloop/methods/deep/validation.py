@@ -13,6 +13,12 @@ The temperature is fitted and scored on the same validation rows, as
 self-training does on its out-of-fold rows: the error after it is the one the
 temperature leaves on the rows it was fitted to, not a fresh held-out figure.
 
+When every validation row is right, no temperature is fitted: the likelihood
+then rises without end as ``T`` falls, and the search would stop at its lower
+bound (0.05), turning every probability into near certainty on the strength
+of a few rows without a mistake. The probabilities are left as they are
+(temperature 1.0, recorded as None).
+
 Examples
 --------
 >>> import numpy as np
@@ -25,6 +31,9 @@ Examples
 (2.0, 0.0)
 >>> validation_scores(y, proba, calibrate=False)[0]["temperature"] is None
 True
+>>> fields, temperature = validation_scores(np.array([0, 0, 0, 0]), proba)  # no mistake
+>>> fields["calibration_error_raw"], fields["temperature"], temperature  # nothing to fit
+(0.1, None, 1.0)
 """
 
 import numpy as np
@@ -79,10 +88,9 @@ def validation_scores(y, proba, *, calibrate=True):
         ``calibration_error`` and ``temperature`` of
         :class:`~semiloop.records.TrainingRecord` (errors rounded to 6
         places and the temperature to 4, as self-training's); the last two
-        are None with ``calibrate=False``.
+        are None with ``calibrate=False`` and when every row is right.
     temperature : float
-        The fitted temperature, unrounded (1.0 with ``calibrate=False`` or
-        without rows).
+        The fitted temperature, unrounded (1.0 when none was fitted).
 
     Notes
     -----
@@ -97,7 +105,7 @@ def validation_scores(y, proba, *, calibrate=True):
         return fields, 1.0
     fields["validation_accuracy"] = float((proba.argmax(axis=1) == y).mean())
     fields["calibration_error_raw"] = round(expected_calibration_error(y, proba), 6)
-    if not calibrate:
+    if not calibrate or fields["validation_accuracy"] == 1.0:
         return fields, 1.0
     temperature = fit_temperature(proba, y)
     scaled = apply_temperature(proba, temperature)
