@@ -56,7 +56,6 @@ def test_values_thresholds_and_overrides():
 
 
 def test_class_balance_needs_more_than_sampling_noise():
-
     eye = np.eye(10)
     reference = np.repeat(eye, 30, axis=0)
     small = eye[np.repeat(np.arange(10), [5, 4, 4, 3, 3, 2, 1, 1, 1, 1])]   # 25 rows, TV 0.26
