@@ -108,6 +108,30 @@ def test_a_trained_network_s_kept_checkpoint_and_its_temperature():
         expected_calibration_error(y[60:].numpy(), proba), 6)
 
 
+def test_a_checkpoint_keeps_the_best_temperature_and_resuming_gives_the_same(tmp_path):
+    x, y = overconfident_rows(seed=3)
+    path = tmp_path / "run.ckpt"
+
+    def fit(resume):
+        torch.manual_seed(resume)   # another initialisation, which the checkpoint replaces
+        net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(),
+                                  torch.nn.Linear(16, 2))
+        trainer = Trainer(net, make_algorithm("supervised"), steps=40, batch_size=8,
+                          learning_rate=0.1, eval_every=10, log_every=10, seed=0,
+                          device="cpu", checkpoint_path=path, checkpoint_every=20)
+        return trainer.fit(x[:30], y[:30], x[:0], x_validation=x[120:],
+                           y_validation=y[120:], resume=resume)
+
+    straight = fit(resume=False)   # its checkpoint of step 20 stays (none at the last step)
+    best = torch.load(path, weights_only=True)["best"]
+    kept = next(r for r in straight.history if r.step == best["step"])
+    assert kept.temperature == round(best["temperature"], 4) and best["temperature"] != 1.0
+    resumed = fit(resume=True)
+    assert resumed.temperature == straight.temperature != 1.0
+    assert [r.to_dict() | {"seconds_per_step": 0} for r in resumed.history] == [
+        r.to_dict() | {"seconds_per_step": 0} for r in straight.history]
+
+
 def blobs(n=240, seed=0):
     """Two overlapping blobs; 60 labeled rows (15 of them held out for validation)."""
     rng = np.random.default_rng(seed)
