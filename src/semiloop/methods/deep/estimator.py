@@ -192,9 +192,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
                  backbone_options=None, modality="auto", views=None, steps=3000, batch_size=64,
                  unlabeled_ratio=None, optimizer="sgd", learning_rate=0.03, weight_decay=5e-4,
                  ema_decay=0.99, ema_warmup=True, validation_fraction=0.0, calibrate=True,
-                 eval_every=250,
-                 audit_size=0.0, hold_back_unstable=False, device="auto", callbacks=None,
-                 verbose=False, random_state=0):
+                 eval_every=250, audit_size=0.0, hold_back_unstable=False, device="auto",
+                 callbacks=None, verbose=False, random_state=0):
         self.algorithm = algorithm
         self.algorithm_options = algorithm_options
         self.backbone = backbone
