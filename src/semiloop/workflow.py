@@ -454,6 +454,7 @@ def _metrics(estimator, dataset, model, method, seconds):
                     if hasattr(model, "held_back_")), None)   # self-training or deep, if kept
     if trained is not None:
         metrics.update(_training_trust(trained, dataset))
+        metrics.setdefault("temperature", getattr(trained, "temperature_", 1.0))
         if trained is not estimator:   # its rounds or steps, under the candidates compared
             metrics["training_history"] = [record.to_dict() for record in trained.history_]
     metrics.update({"fit_seconds": round(seconds, 3),

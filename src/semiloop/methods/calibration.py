@@ -50,10 +50,16 @@ def fit_temperature(proba, y, *, bounds=(0.05, 20.0)):
     -------
     temperature : float
         ``T > 1`` softens over-confident probabilities, ``T < 1`` sharpens.
+        1.0 when every row's most probable class is its label: the
+        likelihood then rises without end as ``T`` falls, and the search
+        would stop at its lower bound, turning every probability into near
+        certainty on the strength of rows without a mistake.
     """
     logits = _logits(proba)
     y = np.asarray(y, dtype=int)
     rows = np.arange(len(y))
+    if len(y) and np.all(np.asarray(proba).argmax(axis=1) == y):
+        return 1.0
 
     def negative_log_likelihood(log_temperature):
         with np.errstate(under="ignore"):  # the exp of a far class's logit
