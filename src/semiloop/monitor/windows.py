@@ -122,9 +122,12 @@ def _one_window(name, reference_features, frame, features, model, classes, refer
             "classes": [str(c) for c in classes],
             "shares": drift.current_shares.tolist(),
             "reference_shares": drift.reference_shares.tolist(),
+            "prior": None if drift.prior is None else drift.prior.tolist(),
             "mean_confidence": drift.current_confidence,
-            "mean_entropy": drift.current_entropy, "kl_divergence": drift.kl_divergence,
-            "js_distance": drift.js_distance}
+            "reference_confidence": drift.reference_confidence,
+            "mean_entropy": drift.current_entropy,
+            "reference_entropy": drift.reference_entropy,
+            "kl_divergence": drift.kl_divergence, "js_distance": drift.js_distance}
         if label_column is not None and label_column in frame.columns:
             window["feedback"] = _feedback(frame[label_column], classes, proba)
     window["alarms"] = alarms

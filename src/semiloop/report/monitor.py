@@ -140,16 +140,22 @@ def _confidence(page, windows, names):
                "series": {"new rows": confidence}, "hlines": []},
               {"title": "mean entropy (0: certain, 1: no idea)",
                "series": {"new rows": entropy}, "hlines": []}]
-    drop = _first_alarm(windows, "confidence_drop")
-    if drop is not None and drop[0] is not None:
-        reference = drop[0] + drop[1]["value"]
+    thresholds = {a["name"]: a["threshold"] for w in windows for a in w.get("alarms", [])}
+    first = next((w["predictions"] for w in windows if w.get("predictions")), {})
+    reference = first.get("reference_confidence")
+    if reference is None:   # a report written before the windows kept their reference
+        reference = _reference_from_alarm(windows, "confidence_drop")
+    if reference is not None and "confidence_drop" in thresholds:
         panels[0]["hlines"] = [(reference, "training data", "reference"),
-                               (reference - drop[1]["threshold"], "alarm below", "alarm")]
-    fall = _first_alarm(windows, "entropy_drop")
-    if fall is not None and fall[0] is not None and fall[1]["value"] < 1:
-        reference = windows[fall[2]]["predictions"]["mean_entropy"] / (1 - fall[1]["value"])
+                               (reference - thresholds["confidence_drop"], "alarm below",
+                                "alarm")]
+    reference = first.get("reference_entropy")
+    if reference is None:
+        reference = _reference_from_alarm(windows, "entropy_drop")
+    if reference is not None and "entropy_drop" in thresholds:
         panels[1]["hlines"] = [(reference, "training data", "reference"),
-                               (reference * fall[1]["threshold"], "alarm below", "alarm")]
+                               (reference * thresholds["entropy_drop"], "alarm below",
+                                "alarm")]
     section = page.add_section(
         "Confidence and uncertainty over time",
         "Confidence is the model's probability for the class it predicts, averaged over a "
@@ -161,12 +167,18 @@ def _confidence(page, windows, names):
                      "the alarm trips.")
 
 
-def _first_alarm(windows, name):
-    """``(mean confidence, alarm dict, window index)`` of the first window with the alarm."""
-    for index, window in enumerate(windows):
+def _reference_from_alarm(windows, name):
+    """The training data's mean confidence or entropy, worked back from an alarm's value."""
+    for window in windows:
+        predictions = window.get("predictions") or {}
         for alarm in window.get("alarms", []):
-            if alarm["name"] == name and alarm.get("value") is not None:
-                return (window.get("predictions") or {}).get("mean_confidence"), alarm, index
+            if alarm["name"] != name or alarm.get("value") is None:
+                continue
+            if name == "confidence_drop" and predictions.get("mean_confidence") is not None:
+                return predictions["mean_confidence"] + alarm["value"]
+            if name == "entropy_drop" and alarm["value"] < 1 and \
+                    predictions.get("mean_entropy") is not None:
+                return predictions["mean_entropy"] / (1 - alarm["value"])
     return None
 
 
