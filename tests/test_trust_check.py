@@ -1,11 +1,13 @@
 """The verdict on unlabeled rows: trust on clean data, not on shifted data or unseen classes."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from semiloop.errors import DataError
-from semiloop.trust.check import check_unlabeled
+from semiloop.trust.check import check_to_dict, check_unlabeled
 
 
 def _table(rng, n, shift=0.0, centres=((0, 0), (4, 0), (0, 4)), colour=True):
@@ -56,3 +58,30 @@ def test_errors():
         check_unlabeled(frame[:3], frame[3:], y[:3])
     with pytest.raises(DataError, match="single class"):
         check_unlabeled(frame[:10], frame[10:], np.zeros(10))
+
+
+def test_noisy_seed_labels_call_for_caution_and_list_the_rows_to_review():
+    rng = np.random.default_rng(4)
+    frame, y = _table(rng, 540)
+    y = y[:240]
+    noisy = y.copy()
+    flipped = rng.choice(240, 24, replace=False)
+    noisy[flipped] = (y[flipped] + rng.integers(1, 3, 24)) % 3
+    result = check_unlabeled(frame[:240], frame[240:], noisy, random_state=0)
+    assert result.verdict == "caution"
+    assert any("labeled at random" in r for r in result.reasons)
+    assert any("review the" in a for a in result.advice)
+    noise = result.label_noise
+    assert noise.floor_p_value <= 0.01 and np.isin(noise.issues[:10], flipped).all()
+    summary = check_to_dict(result, classes=["a", "b", "c"],
+                            labeled_ids=[f"row{i}" for i in range(240)])
+    listed = summary["label_noise"]
+    assert listed["noisy"] and listed["n_issues"] == len(noise.issues)
+    first, position = listed["issues"][0], noise.issues[0]
+    assert first["id"] == f"row{position}" and first["given"] == "abc"[noisy[position]]
+    assert first["suggested"] == "abc"[noise.suggested[0]] and 0 <= first["self_confidence"] < 0.5
+    json.dumps(summary)
+    # the same rows with their true labels: no label-noise caution
+    clean = check_unlabeled(frame[:240], frame[240:], y, random_state=0)
+    assert not any("labeled at random" in r for r in clean.reasons)
+    assert check_to_dict(clean)["label_noise"]["noisy"] is False

@@ -9,7 +9,7 @@ from semiloop.trust.label_noise import (
     confident_joint,
     confident_thresholds,
     estimate_label_noise,
-    label_noise,
+    find_label_noise,
     noise_floor,
 )
 
@@ -76,7 +76,7 @@ def test_label_noise_trips_on_flipped_seed_labels_and_lists_them():
     # (over 40 seeds of 10% flips here: tripped in all; see the module for KEEL)
     for seed in range(2):
         X, noisy, flipped = _blobs(seed, flip=0.1)
-        found = label_noise(X, noisy, random_state=seed)
+        found = find_label_noise(X, noisy, random_state=seed)
         assert found.floor_p_value < 0.01 and found.floor_rate == pytest.approx(0.1, abs=0.04)
         assert found.model == "linear" and found.n_folds == 5
         assert np.isin(found.issues[:10], flipped).all()
@@ -85,10 +85,10 @@ def test_label_noise_trips_on_flipped_seed_labels_and_lists_them():
 
 def test_label_noise_stays_quiet_on_clean_labels_even_where_classes_overlap():
     X, y, _ = _blobs(0)
-    assert label_noise(X, y, random_state=0).floor_p_value > 0.01
+    assert find_label_noise(X, y, random_state=0).floor_p_value > 0.01
     # classes that overlap: Confident Learning counts many "wrong" labels, the floor stays flat
     X, y, _ = _blobs(1, spread=2.5)
-    overlap = label_noise(X, y, random_state=1)
+    overlap = find_label_noise(X, y, random_state=1)
     assert overlap.estimated_noise_rate > 0.15 and overlap.floor_p_value > 0.01
     # a curved boundary (one class inside a ring of the other) needs the kernel model:
     # a linear model would take the ring for noise
@@ -96,17 +96,17 @@ def test_label_noise_stays_quiet_on_clean_labels_even_where_classes_overlap():
     angle, radius = rng.uniform(0, 2 * np.pi, 300), np.repeat([1.0, 3.0], 150)
     ring = np.column_stack([np.cos(angle), np.sin(angle)]) * radius[:, None]
     ring += rng.normal(0, 0.3, ring.shape)
-    curved = label_noise(ring, np.repeat(["inside", "ring"], 150), random_state=2)
+    curved = find_label_noise(ring, np.repeat(["inside", "ring"], 150), random_state=2)
     assert curved.model == "kernel" and curved.floor_p_value > 0.01
 
 
 def test_too_few_rows_and_errors():
     X, y, _ = _blobs(0, n=30)
-    assert label_noise(X, np.r_[y[:-1], 7], random_state=0) is None   # a class of one row
+    assert find_label_noise(X, np.r_[y[:-1], 7], random_state=0) is None   # a class of one row
     with pytest.raises(DataError, match="two classes"):
-        label_noise(X, np.zeros(30))
+        find_label_noise(X, np.zeros(30))
     with pytest.raises(DataError, match="one 2-D row per label"):
-        label_noise(X[:5], y)
+        find_label_noise(X[:5], y)
     with pytest.raises(DataError, match="rank_by"):
         estimate_label_noise(Y, PROBA, rank_by="entropy")
     with pytest.raises(DataError, match="class codes"):

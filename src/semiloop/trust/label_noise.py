@@ -41,14 +41,14 @@ Examples
 >>> noisy = y.copy()
 >>> flipped = rng.choice(240, 24, replace=False)
 >>> noisy[flipped] = (y[flipped] + rng.integers(1, 3, 24)) % 3
->>> found = label_noise(X, noisy, random_state=0)
+>>> found = find_label_noise(X, noisy, random_state=0)
 >>> bool(found.floor_p_value < 0.01), round(found.floor_rate, 2)
 (True, 0.11)
 >>> round(found.estimated_noise_rate, 2)
 0.12
 >>> len(found.issues), int(np.isin(found.issues, flipped).sum())
 (25, 24)
->>> clean = label_noise(X, y, random_state=0)
+>>> clean = find_label_noise(X, y, random_state=0)
 >>> clean.floor_p_value, clean.estimated_noise_rate
 (1.0, 0.0)
 """
@@ -61,7 +61,7 @@ from scipy import optimize, stats
 from semiloop.errors import DataError
 
 __all__ = ["KERNEL_MARGIN", "RANKINGS", "LabelNoise", "calibrated_joint", "confident_joint",
-           "confident_thresholds", "estimate_label_noise", "label_noise", "noise_floor"]
+           "confident_thresholds", "estimate_label_noise", "find_label_noise", "noise_floor"]
 
 
 #: Nats per row by which the kernel model must beat the linear one to be used.
@@ -286,7 +286,7 @@ def noise_floor(y, proba):
     Copas, "Binary regression models for contaminated data", JRSS B 50(2),
     1988. Overlapping classes and a weak model leave no floor (their errors
     sit where the model is unsure); a model too rigid for the boundary can
-    fake one, hence the choice of model in :func:`label_noise`.
+    fake one, hence the choice of model in :func:`find_label_noise`.
 
     Examples
     --------
@@ -370,7 +370,7 @@ def estimate_label_noise(y, proba, *, rank_by="self_confidence", n_folds=None, m
                       floor_p, proba, y, n_folds, model)
 
 
-def label_noise(X, y, *, model=None, n_folds=5, rank_by="self_confidence", random_state=0):
+def find_label_noise(X, y, *, model=None, n_folds=5, rank_by="self_confidence", random_state=0):
     """Confident Learning and the noise-floor test on labeled rows (cross-validated probabilities).
 
     Parameters
@@ -414,6 +414,7 @@ def label_noise(X, y, *, model=None, n_folds=5, rank_by="self_confidence", rando
     """
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from threadpoolctl import threadpool_limits
 
     X = np.asarray(X, dtype=float)
     classes, codes = np.unique(np.asarray(y), return_inverse=True)
@@ -433,15 +434,17 @@ def label_noise(X, y, *, model=None, n_folds=5, rank_by="self_confidence", rando
         n_train = len(X) - int(np.ceil(len(X) / folds))
         candidates = {"linear": _linear_logistic(),
                       "kernel": _kernel_logistic(n_train, X.shape[1], random_state)}
-    probas = {name: cross_val_predict(estimator, X, codes, cv=split, method="predict_proba")
-              for name, estimator in candidates.items()}
-    chosen = "given" if model is not None else "linear"
-    if model is None:
-        linear, kernel = (_fit_floor(codes, probas[name])[1] for name in ("linear", "kernel"))
-        if kernel < linear - KERNEL_MARGIN * len(codes):
-            chosen = "kernel"
-    return estimate_label_noise(codes, probas[chosen], rank_by=rank_by, n_folds=folds,
-                                model=chosen)
+    # small dense problems: BLAS threads cost more than they save (6x slower on a busy machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        probas = {name: cross_val_predict(estimator, X, codes, cv=split, method="predict_proba")
+                  for name, estimator in candidates.items()}
+        chosen = "given" if model is not None else "linear"
+        if model is None:
+            linear, kernel = (_fit_floor(codes, probas[name])[1] for name in ("linear", "kernel"))
+            if kernel < linear - KERNEL_MARGIN * len(codes):
+                chosen = "kernel"
+        return estimate_label_noise(codes, probas[chosen], rank_by=rank_by, n_folds=folds,
+                                    model=chosen)
 
 
 def _linear_logistic():
