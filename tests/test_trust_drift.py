@@ -11,6 +11,7 @@ from semiloop.trust.drift import (
     feature_drift,
     population_stability_index,
     psi_band,
+    shifted_features,
 )
 
 
@@ -35,14 +36,27 @@ def test_numeric_psi_bins_at_the_reference_deciles():
         "stable", "stable", "moderate", "moderate", "significant"]
 
 
-@pytest.mark.parametrize("n, numeric_test, categorical_test", [
-    (1000, "ks", "chi2"), (1001, "wasserstein", "jensen_shannon")])
-def test_tests_on_small_samples_and_distances_on_large_ones(n, numeric_test, categorical_test):
+@pytest.mark.parametrize("n_reference, n_current, numeric_test, categorical_test", [
+    (1000, 5000, "ks", "chi2"), (5000, 1000, "ks", "chi2"),
+    (1001, 1001, "wasserstein", "jensen_shannon")])
+def test_tests_unless_both_samples_are_large(n_reference, n_current, numeric_test,
+                                             categorical_test):
     rng = np.random.default_rng(0)
-    reference = pd.DataFrame({"x": rng.normal(size=n), "c": rng.choice(list("abc"), n)})
-    current = pd.DataFrame({"x": rng.normal(size=300), "c": rng.choice(list("abc"), 300)})
+    reference = pd.DataFrame({"x": rng.normal(size=n_reference),
+                              "c": rng.choice(list("abc"), n_reference)})
+    current = pd.DataFrame({"x": rng.normal(size=n_current),
+                            "c": rng.choice(list("abc"), n_current)})
     tests = {d.feature: d.test for d in feature_drift(reference, current)}
     assert tests == {"x": numeric_test, "c": categorical_test}
+
+
+def test_a_small_window_of_the_reference_itself_is_rarely_called_shifted():
+    rng = np.random.default_rng(0)
+    columns = list("abcdefgh")
+    reference = pd.DataFrame(rng.normal(size=(3000, 8)), columns=columns)
+    windows = [pd.DataFrame(rng.normal(size=(100, 8)), columns=columns) for _ in range(40)]
+    alarms = [bool(shifted_features(feature_drift(reference, w), 0.01)) for w in windows]
+    assert np.mean(alarms) <= 0.05   # a distance threshold of 0.1 std tripped on most
 
 
 def test_statistics_and_effect_sizes_match_their_definitions():

@@ -7,13 +7,18 @@ or newly scored rows):
 - the population stability index (:func:`population_stability_index`) with
   the usual bands: below 0.1 stable, 0.1 to 0.25 moderate, above 0.25
   significant shift;
-- a statistic chosen by the sample size, as Evidently's defaults do: with at
-  most :data:`LARGE_SAMPLE` reference rows, the two-sample Kolmogorov-Smirnov
-  test for numeric features and the chi-square test of homogeneity for
-  categorical ones (drift where ``p < alpha``); above it, where every test
-  rejects for negligible differences, the Wasserstein distance in units of the
-  reference's standard deviation (numeric) and the Jensen-Shannon distance
-  (categorical), with drift at or above ``distance_threshold`` (0.1);
+- a statistic chosen by the sample size, as Evidently's defaults do: when
+  either sample has at most :data:`LARGE_SAMPLE` rows, the two-sample
+  Kolmogorov-Smirnov test for numeric features and the chi-square test of
+  homogeneity for categorical ones (drift where ``p < alpha``); when both are
+  larger, where every test rejects for negligible differences, the Wasserstein
+  distance in units of the reference's standard deviation (numeric) and the
+  Jensen-Shannon distance (categorical), with drift at or above
+  ``distance_threshold`` (0.1). Evidently switches on the reference's size
+  alone; here the smaller sample decides, because a distance's sampling noise
+  is set by it: a window of 100 rows drawn from the reference itself lies
+  about 0.1 standard deviations away in Wasserstein distance, past the
+  threshold;
 - an effect size in [0, 1] for numeric tests (KS's D), categorical tests
   (Cramér's V) and the Jensen-Shannon distance, the normed Wasserstein
   distance itself for large numeric samples.
@@ -171,7 +176,7 @@ def feature_drift(reference, current, *, roles=None, alpha=0.05, distance_thresh
     distance_threshold : float, default=0.1
         Drift threshold of the Wasserstein and Jensen-Shannon distances.
     large_sample : int, default=LARGE_SAMPLE
-        Reference rows above which the distances replace the tests.
+        Rows both samples must exceed for the distances to replace the tests.
     psi_bins : int, default=10
 
     Returns
@@ -207,7 +212,7 @@ def _one_feature(name, reference, current, role, alpha, distance_threshold, larg
     if kind == "numeric" and pd.concat([reference, current]).nunique() <= FEW_VALUES:
         kind = "categorical"
     psi = population_stability_index(reference, current, kind=kind, bins=psi_bins)
-    large = len(reference) > large_sample
+    large = min(len(reference), len(current)) > large_sample
     if kind == "numeric":
         present_reference = _numeric(reference)
         present_current = _numeric(current)
