@@ -155,9 +155,22 @@ def run_check(X, given, seed):
             "auc": result.classifier_test.auc, "p_value": result.classifier_test.p_value,
             "drifted_features": len(result.drifted_features),
             "unseen_groups": [c.size for c in result.unseen_clusters],
-            # the label-noise detector, once TrustCheck has one
-            "label_noise": _plain(getattr(result, "label_noise", None)),
+            "label_noise": _label_noise(result),
             "seconds": round(time.perf_counter() - started, 2)}
+
+
+def _label_noise(result):
+    """The check's label-noise estimate (None before the check had a detector, or none made)."""
+    from semiloop.trust import check
+
+    noise = getattr(result, "label_noise", None)
+    if noise is None:
+        return None
+    flagged = getattr(check, "noisy_labels", None)
+    return {"flagged": None if flagged is None else bool(flagged(noise)),
+            **{name: _plain(getattr(noise, name, None))
+               for name in ("floor_p_value", "floor_rate", "estimated_noise_rate", "model")},
+            "n_issues": len(getattr(noise, "issues", []))}
 
 
 def default_options():
@@ -286,6 +299,9 @@ def main(argv=None):
     parser.add_argument("--tag", default="dev")
     parser.add_argument("--out", default=str(HERE / "results"))
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--redo", default="",
+                        help="with --resume: parts (check, accuracy, stream) whose lines are "
+                             "dropped and computed again")
     parser.add_argument("--summarise-only", action="store_true")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -298,7 +314,11 @@ def main(argv=None):
         argv if argv is not None else sys.argv[1:])
     done = set()
     if args.resume and path.exists():
-        done = {_key(r) for r in _read(path) if r["kind"] != "header"}
+        redo = {{"check": "check", "accuracy": "fit", "stream": "window"}[part]
+                for part in args.redo.split(",") if part}
+        kept = [r for r in _read(path) if r["kind"] not in redo]
+        path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        done = {_key(r) for r in kept if r["kind"] != "header"}
         handle = path.open("a")
         handle.write(json.dumps({"kind": "header", "command": command, "resumed": True,
                                  **_environment()}) + "\n")
@@ -418,8 +438,9 @@ def write_summary(path, md_path):
     head = headers[0]
     lines = [f"# Trust on KEEL ({md_path.stem})", "", "Command:", "", "```",
              *[h["command"] for h in headers], "```", "",
-             f"- git {head.get('git')}, {head.get('versions')}; {head.get('machine')}; "
-             f"started {head.get('started')}",
+             *[f"- run {i + 1}: git {h.get('git')}, started {h.get('started')}"
+               + (" (resumed)" if h.get("resumed") else "") for i, h in enumerate(headers)],
+             f"- {head.get('versions')}; {head.get('machine')}",
              f"- data sets: {', '.join(sorted({r['dataset'] for r in rows if 'dataset' in r}))}",
              "- cases: clean; shift = unlabeled rows +1.5 std on the 2 most informative "
              "features; unseen = one class's labels removed; noise = 20% of the seed labels "
@@ -440,8 +461,9 @@ def _check_table(checks):
         if not verdicts:
             continue
         share = {v: verdicts.count(v) / len(verdicts) for v in VERDICTS}
-        noise = [r for r in checks if r["case"] == case and r.get("label_noise") is not None]
-        flagged = (f"{sum(_noise_flagged(r['label_noise']) for r in noise)}/{len(noise)}"
+        noise = [r["label_noise"] for r in checks
+                 if r["case"] == case and r.get("label_noise") is not None]
+        flagged = (f"{sum(bool(n.get('flagged')) for n in noise)}/{len(noise)}"
                    if noise else "no detector")
         lines.append(f"| {case} | {len(verdicts)} | {share['trust']:.1%} | "
                      f"{share['caution']:.1%} | {share['do not trust']:.1%} | {flagged} |")
@@ -454,16 +476,6 @@ def _check_table(checks):
             cells.append("/".join(str(verdicts.count(v)) for v in VERDICTS) if verdicts else "–")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return [*lines, ""]
-
-
-def _noise_flagged(field):
-    """Whether a ``label_noise`` field says the labels are noisy (its form is not fixed yet)."""
-    if isinstance(field, dict):
-        for name in ("flagged", "suspected", "noisy", "tripped", "detected"):
-            if name in field:
-                return bool(field[name])
-        return bool(field)
-    return bool(field)
 
 
 def _stream_tables(windows):
@@ -551,8 +563,9 @@ def _accuracy_tables(fits, checks):
              "per-data-set mean over seeds; worst = the lowest per-data-set mean Δ; below = "
              "data sets whose mean Δ < −1 point.", "",
              "| case | fits | " + " | ".join(names[m] for m in shown)
-             + " | Δ default + filter (worst, below) | Δ gated | Δ sklearn self-training "
-             "(worst, below) |", "|---|---|" + "---|" * (len(shown) + 3)]
+             + " | Δ default + filter (worst, below) | fits > 1 point below: default + filter"
+             " | Δ gated | Δ sklearn self-training (worst, below) | fits > 1 point below: "
+             "sklearn |", "|---|---|" + "---|" * (len(shown) + 5)]
     verdict_lines = []
     for case in CASES:
         keys = [k for k in acc if k[1] == case]
@@ -583,8 +596,15 @@ def _accuracy_tables(fits, checks):
         filtered, filtered_text = gap("default_filter")
         _, gated_text = gap("gated")
         naive, naive_text = gap("sklearn_self_training")
+        def harmed(method, keys=keys):
+            pairs = [acc[k][method]["accuracy"] - acc[k]["supervised"]["accuracy"]
+                     for k in keys if method in acc[k]]
+            return f"{sum(p < -0.01 for p in pairs)}/{len(pairs)}"
+
         lines.append(f"| {case} | {len(keys)} | " + " | ".join(cells)
-                     + f" | {filtered_text} | {gated_text.split(' ')[0]} | {naive_text} |")
+                     + f" | {filtered_text} | {harmed('default_filter')} | "
+                     f"{gated_text.split(' ')[0]} | {naive_text} | "
+                     f"{harmed('sklearn_self_training')} |")
         if case != "clean" and filtered is not None and naive is not None:
             verdict_lines.append(
                 f"- {case}: default + filter {'meets' if min(filtered) >= -1 else 'misses'} "
