@@ -67,7 +67,7 @@ def one_run(name, fold, hold_back):
         "audit_precision": audits[-1]["precision"] if audits else None,
         "audit_hidden": audits[-1]["n_hidden"] if audits else None,
         "alarms": sorted({a["name"] for r in model.history_ for a in r.alarms}),
-        "n_held_back": int(len(held)),
+        "n_held_back": len(held),
         "held_back_precision": (float(np.mean(model.predict(X[held]) == y[held]))
                                 if len(held) else None),
     }
