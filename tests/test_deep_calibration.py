@@ -19,13 +19,7 @@ from semiloop.methods.deep.trainer import Trainer  # noqa: E402
 FAST = {"steps": 40, "batch_size": 4, "unlabeled_ratio": 2, "eval_every": 10}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks: threads only contend (on a busy machine, 20 times slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class Scaled(torch.nn.Module):

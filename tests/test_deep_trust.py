@@ -15,14 +15,7 @@ from semiloop.methods.deep.trainer import Trainer  # noqa: E402
 from semiloop.methods.deep.trust import TrainingMonitor  # noqa: E402
 from semiloop.trust.training import pseudo_label_audit  # noqa: E402
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny networks: threads only contend (on a busy machine, 20 times slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def blobs(n=200, seed=0):
