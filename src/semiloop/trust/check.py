@@ -179,7 +179,7 @@ def check_unlabeled(labeled, unlabeled, y_labeled, *, roles=None, random_state=0
         X_labeled, codes)
     proba = model.predict_proba(X_unlabeled)
     scores = row_scores(X_labeled, X_unlabeled, proba=proba, random_state=random_state)
-    clusters = unseen_class_clusters(scores, random_state=random_state)
+    clusters = unseen_class_clusters(scores, y_labeled=codes, random_state=random_state)
     noise = find_label_noise(X_labeled, codes, random_state=random_state)
     prior = np.bincount(codes, minlength=n_classes) / len(codes)
     predicted = np.bincount(proba.argmax(axis=1), minlength=n_classes) / len(proba)
