@@ -3,6 +3,7 @@ import json
 import shutil
 import subprocess
 import sys
+from importlib.util import find_spec
 
 import numpy as np
 import pandas as pd
@@ -28,8 +29,10 @@ def data(tmp_path):
 def trained_once(tmp_path_factory):
     folder = tmp_path_factory.mktemp("trained")
     two_class_table().to_csv(folder / "data.csv", index=False)
+    report = ["--report", str(folder / "report.html")] if find_spec("matplotlib") else []
     result = runner.invoke(app, ["train", str(folder / "data.csv"), "--label", "label", "--id",
-                                 "row", "--unlabeled-marker", "?", "--out", str(folder / "out")])
+                                 "row", "--unlabeled-marker", "?", "--out", str(folder / "out"),
+                                 *report])
     assert result.exit_code == 0, result.output
     return folder / "out", result
 
@@ -383,17 +386,18 @@ def test_semiloop_warnings_name_command_line_options(capsys):
     assert "roles=" not in stderr
 
 
-def test_train_report_draws_the_rounds(tmp_path, data):
+def test_train_report_draws_the_run(trained_once):
     pytest.importorskip("matplotlib")
-    report = tmp_path / "train.html"
-    result = runner.invoke(app, ["train", str(data), "--label", "label", "--unlabeled-marker",
-                                 "?", "--method", "self-training", "--out",
-                                 str(tmp_path / "out"), "--report", str(report)])
-    assert result.exit_code == 0, result.output
-    page = report.read_text()
-    for title in ("Held-out accuracy", "Pseudo-labels", "Calibration"):
-        assert f">{title}</h2>" in page
-    assert "<svg" in page and "http://" not in page.replace("http://www.w3.org", "")
+    out, result = trained_once
+    page = (out.parent / "report.html").read_text()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert ">Summary</h2>" in page and ">Candidates compared</h2>" in page
+    for record in metrics["history"]:
+        assert record["candidate"] in page
+    if metrics.get("training_history"):   # the kept model's rounds, drawn
+        assert ">Held-out accuracy</h2>" in page and "<svg" in page
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "wrote " + str(out.parent / "report.html") in result.stdout
 
 
 def test_train_report_refuses_to_replace_an_output_before_training(tmp_path, data):
