@@ -324,8 +324,9 @@ def main(argv=None):
                                  **_environment()}) + "\n")
     else:
         handle = path.open("w")
+        settings = {**vars(args), "out": _relative(out)}
         handle.write(json.dumps({"kind": "header", "command": command, **_environment(),
-                                 "settings": vars(args)}) + "\n")
+                                 "settings": settings}) + "\n")
     parts, cases = args.parts.split(","), args.cases.split(",")
 
     def emit(row):
@@ -391,6 +392,14 @@ def _key(row):
     if row["kind"] == "fit":
         return ("fit", row["dataset"], row["case"], row["seed"], row["method"])
     return ("window", row["dataset"], row["stream"], row["seed"], row["step"])
+
+
+def _relative(path):
+    """``path`` from the repository root where it lies inside it (no machine paths in results)."""
+    try:
+        return str(path.resolve().relative_to(HERE.parent))
+    except ValueError:
+        return path.name
 
 
 def _read(path):
