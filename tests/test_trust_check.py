@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from semiloop.errors import DataError
-from semiloop.trust.check import check_to_dict, check_unlabeled
+from semiloop.trust.check import LABEL_NOISE_LEVEL, check_to_dict, check_unlabeled
 
 
 def _table(rng, n, shift=0.0, centres=((0, 0), (4, 0), (0, 4)), colour=True):
@@ -73,7 +73,7 @@ def test_noisy_seed_labels_call_for_caution_and_list_the_rows_to_review():
     assert any("labeled at random" in r for r in result.reasons)
     assert any("review the" in a for a in result.advice)
     noise = result.label_noise
-    assert noise.floor_p_value <= 0.01 and np.isin(noise.issues[:10], flipped).all()
+    assert noise.floor_p_value <= LABEL_NOISE_LEVEL and np.isin(noise.issues[:10], flipped).all()
     summary = check_to_dict(result, classes=["a", "b", "c"],
                             labeled_ids=[f"row{i}" for i in range(240)])
     listed = summary["label_noise"]

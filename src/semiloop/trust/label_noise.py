@@ -20,17 +20,19 @@ likelihood on the out-of-fold probabilities, and ``e = 0`` is tested by the
 likelihood ratio (a 50:50 mixture of chi-square with 0 and 1 degrees of
 freedom, Self & Liang 1987).
 
-Measured on iris, wine, breast_cancer, digits and 19 KEEL sets, 40 seeds each
-(10-49; the thresholds were chosen on seeds 0-9), labeled rows a stratified 10%
-as in ``benchmarks/trust.py`` (at least 2 per class), flips: that share of the
-labeled rows moved to another class at random. The caution rule of
-:mod:`semiloop.trust.check` (noise-floor p <= 0.01 and a floor rate >= 0.05)
-tripped on 9 of 920 clean splits (1.0%; australian 6 of 40, heart, monk-2 and
-tic-tac-toe 1 each), on 38% with 10% flips and 35% with 20% flips: on the 9 sets
-with 179 labeled rows or more on 88% and 82% (no false alarm there), on those
-with fewer on 7% and 5%. When it trips, the floor rate is 0.11 for 10% flips and
-0.21 for 20%. The listed issues hold 71% of the flipped rows, and 72% of the
-first ten listed are flipped rows. An estimate takes about 0.8 s (95% under 2 s).
+Measured with :mod:`semiloop.trust.check`'s rule (noise-floor p <= 0.001 and
+a floor rate >= 0.05): labeled rows a stratified 10% as in
+``benchmarks/trust.py`` (at least 2 per class), flips: that share of the
+labeled rows moved to another class at random; iris, wine, breast_cancer,
+digits and 25 KEEL sets, 20 seeds each (50-69; the rule was chosen on seeds
+0-49). It tripped on 2 of 580 clean splits (0.3%; vehicle and tic-tac-toe),
+on 33% with 10% flips and 29% with 20%: on the 11 sets with 179 labeled rows
+or more on 82% and 72% (no false alarm there), on the 18 smaller ones on 1%.
+When it trips, the floor rate is 0.11 for 10% flips and 0.21 for 20%. The
+listed issues hold 72% of the flipped rows, and 71% of the first ten listed
+are flipped rows. At p <= 0.01 (seeds 10-49) it tripped on 21 of 1160 clean
+splits, up to 15% of them on australian, vehicle and movement_libras. An
+estimate takes about 0.5 s (95% under 1.3 s) on a busy two-core machine.
 
 Examples
 --------
@@ -274,7 +276,7 @@ def noise_floor(y, proba):
         ``e (k - 1) / k``: the share of labels moved to another class at random.
     p_value : float
         Of ``e = 0``, from ``0.5 chi2(0) + 0.5 chi2(1)`` (``e = 0`` lies on the
-        boundary; Self & Liang, JASA 1987, case 5).
+        boundary; Self & Liang, JASA 1987).
 
     Raises
     ------
