@@ -108,3 +108,31 @@ def test_errors_name_the_option_and_the_missing_path(tmp_path):
     assert bad_json.exit_code == 2 and "the folder of --json" in bad_json.output
     missing = runner.invoke(app, ["monitor", str(path), str(tmp_path / "batches")])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_check_lists_the_seed_labels_to_review_by_their_ids(tmp_path):
+    rng = np.random.default_rng(1)
+    n_labeled, n = 300, 600
+    names = np.array(["red", "green", "blue"])
+    y = rng.permutation(np.repeat([0, 1, 2], n // 3))
+    X = np.eye(3)[y] * 3.0 + rng.normal(size=(n, 3))
+    flipped = rng.choice(n_labeled, 30, replace=False)
+    noisy = y.copy()
+    noisy[flipped] = (y[flipped] + rng.integers(1, 3, len(flipped))) % 3
+    given = names[noisy].astype(object)
+    given[n_labeled:] = ""
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame.insert(0, "key", [f"row{i}" for i in range(n)])
+    frame["label"] = given
+    path = tmp_path / "seeds.csv"
+    frame.to_csv(path, index=False)
+    result = runner.invoke(app, ["check", str(path), "--label", "label", "--id", "key",
+                                 "--json", str(tmp_path / "check.json")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "labels to review" in result.output
+    noise = json.loads((tmp_path / "check.json").read_text())["label_noise"]
+    assert noise["noisy"] and noise["n_issues"] >= 20
+    flipped_ids = {f"row{i}" for i in flipped}
+    top = [row["id"] for row in noise["issues"][:10]]
+    assert set(top) <= flipped_ids
+    assert top[0] in result.output

@@ -80,7 +80,8 @@ def check(
             result = check_unlabeled(dataset.features[labeled].reset_index(drop=True),
                                      dataset.features[~labeled].reset_index(drop=True),
                                      dataset.y[labeled], random_state=seed)
-        summary = check_to_dict(result, classes=dataset.classes, ids=dataset.ids[~labeled])
+        summary = check_to_dict(result, classes=dataset.classes, ids=dataset.ids[~labeled],
+                                labeled_ids=dataset.ids[labeled])
         if json_out is not None:
             stage.doing = f"writing {str(json_out)!r}"
             _write_file(json_out, json.dumps(summary, indent=2) + "\n")
@@ -124,8 +125,23 @@ def _print_check(console, summary, json_out):
         more = f" and {group['size'] - 10} more" if group["size"] > 10 else ""
         console.print(_text(f"group apart from every labeled class: {group['size']} rows "
                             f"(ids {shown}{more})"), soft_wrap=True)
+    _print_label_noise(console, summary["label_noise"], json_out)
     if json_out is not None:
         console.print(_text(f"wrote {json_out}"), soft_wrap=True)
+
+
+def _print_label_noise(console, noise, json_out, shown=10):
+    if noise is None or not noise["noisy"] or not noise["issues"]:
+        return
+    where = f", all in {json_out}" if json_out is not None else ""
+    table = _table(f"label noise: {noise['n_issues']} labels to review{where}",
+                   ["id", "given", "suggested", "p(given)"])
+    for row in noise["issues"][:shown]:
+        table.add_row(_text(str(row["id"])), _text(row["given"]), _text(row["suggested"]),
+                      f"{row['self_confidence']:.3f}")
+    console.print(table)
+    console.print(_text("(most likely wrong first; p(given): the out-of-fold probability of "
+                        "the given label)"), soft_wrap=True)
 
 
 @app.command(cls=_Command, short_help="Compare newly scored rows with the training data.")
