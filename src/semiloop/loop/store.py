@@ -339,7 +339,7 @@ class ProjectStore:
         """Every round (DataFrame), with ``metrics`` and ``parameters`` parsed from JSON."""
         frame = self._frame("SELECT * FROM rounds ORDER BY round")
         for column in ("metrics", "parameters", "pipeline"):
-            frame[column] = [None if v is None else json.loads(v) for v in frame[column]]
+            frame[column] = [json.loads(v) if isinstance(v, str) else None for v in frame[column]]
         return frame
 
     def predictions(self, round_number):
