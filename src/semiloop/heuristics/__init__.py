@@ -22,6 +22,7 @@ from semiloop.heuristics.analysis import (
     lf_polarities,
     lf_summary,
 )
+from semiloop.heuristics.config import KINDS, rules_from_config
 from semiloop.heuristics.functions import (
     ABSTAIN,
     LabelingFunction,
@@ -31,14 +32,7 @@ from semiloop.heuristics.functions import (
 )
 from semiloop.heuristics.label_model import DawidSkene
 from semiloop.heuristics.majority import majority_vote, vote_counts
-from semiloop.heuristics.rules import (
-    KINDS,
-    OPERATORS,
-    KeywordRule,
-    RegexRule,
-    ThresholdRule,
-    rules_from_config,
-)
+from semiloop.heuristics.rules import OPERATORS, KeywordRule, RegexRule, ThresholdRule
 from semiloop.heuristics.seeds import SOURCE, seed_labels
 
 __all__ = [

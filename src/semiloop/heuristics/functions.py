@@ -10,9 +10,9 @@ class indices through the explicit list ``classes``, giving the label matrix
 in Snorkel.
 
 A Python function becomes a labeling function with the decorator
-:func:`labeling_function`; the declarative rules of a project's config
-(keywords, regular expressions, thresholds) are in
-:mod:`semiloop.heuristics.rules`.
+:func:`labeling_function`; the declarative rules (keywords, regular
+expressions, thresholds) are in :mod:`semiloop.heuristics.rules`, and
+:mod:`semiloop.heuristics.config` builds them from a project's config.
 
 Examples
 --------
