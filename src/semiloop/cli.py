@@ -790,4 +790,5 @@ def _number(value):
     return "n/a" if value is None else f"{value:.3f}"
 
 
-from semiloop import cli_check  # noqa: E402,F401  registers `semiloop check` on app
+# each module registers its commands on app: check and monitor; init, round and status
+from semiloop import cli_check, cli_loop  # noqa: E402,F401

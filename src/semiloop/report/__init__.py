@@ -3,8 +3,9 @@
 :mod:`semiloop.report.html` is the one page format every HTML report of
 semiloop uses (sections of plain-language text, tables and inline SVG plots;
 no network request, opens from disk). On it: :func:`check_report` for
-``semiloop check``, :func:`monitor_report` for ``semiloop monitor`` and
-:func:`training_report` for a history of training records. The plots are
+``semiloop check``, :func:`monitor_report` for ``semiloop monitor``,
+:func:`training_report` for a history of training records and
+:func:`status_report` for ``semiloop status``. The plots are
 drawn with matplotlib, an optional dependency (``pip install
 'semiloop[report]'``), imported only when a figure is drawn; names are
 imported on first use, so ``import semiloop.report`` stays light.
@@ -21,6 +22,7 @@ _EXPORTS = {
     "check_report": "semiloop.report.check",
     "monitor_report": "semiloop.report.monitor",
     "training_report": "semiloop.report.training",
+    "status_report": "semiloop.report.loop",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,90 @@
+"""A round's review batch: the project's query strategy, plus the rows the trust checks flagged.
+
+The strategy (:func:`semiloop.active.query`) ranks the pool, the items that
+carry no human label and lie outside the validation set, on the round's
+encoded features. Rows the kept model held back from pseudo-labeling as
+unstable (self-training's ``held_back_``: flipped predictions, fold models
+that disagree) are the edge cases people should see too; they take up to
+``flagged_share`` of the batch (:func:`semiloop.active.review_batch`).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["FLAGGED_SHARE", "ChosenRows", "review_batch"]
+
+#: the most of a batch that trust-flagged rows may take
+FLAGGED_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class ChosenRows:
+    """Rows of the project's table to ask about, in order.
+
+    Attributes
+    ----------
+    rows : ndarray of int
+        Positions in the table.
+    scores : ndarray of float
+        The strategy's score of each (higher = asked first; NaN for a row
+        only the trust checks chose).
+    reasons : list of str
+        Why each row is asked.
+    """
+
+    rows: np.ndarray
+    scores: np.ndarray
+    reasons: list
+
+
+def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, seed,
+                 flagged_share=FLAGGED_SHARE):
+    """Choose ``size`` rows of ``pool`` for people to label.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The round's fitted ``encode`` + ``ssl`` pipeline.
+    frame : DataFrame
+        The project's whole table (features only).
+    pool : ndarray of int
+        Positions of the rows that may be asked.
+    size : int
+    strategy : str
+        A name in :data:`semiloop.active.STRATEGIES`.
+    train_rows : ndarray of int
+        Positions of the rows the model was fitted on, in the order it saw
+        them (maps ``held_back_`` back to the table), labeled ones among them
+        starting the diverse strategies' cover.
+    seed : int
+
+    Returns
+    -------
+    ChosenRows
+    """
+    from semiloop.active import query
+    from semiloop.active import review_batch as merge
+
+    encoder, model = pipeline.named_steps["encode"], pipeline.named_steps["ssl"]
+    encoded = encoder.transform(frame)
+    chosen = query(strategy, model, encoded[pool], min(size, len(pool)), ids=pool,
+                   X_labeled=encoded[train_rows], random_state=seed)
+    flagged, reasons = _held_back(model, train_rows, set(pool.tolist()))
+    batch = merge(chosen, flagged, reasons, size, flagged_share=flagged_share)
+    score_of = dict(zip(chosen.pool_ids.tolist(), chosen.scores.tolist(), strict=True))
+    rows = np.asarray(batch.ids, dtype=int)
+    return ChosenRows(rows, np.array([score_of.get(r, np.nan) for r in rows.tolist()]),
+                      list(batch.reasons))
+
+
+def _held_back(model, train_rows, pool):
+    """Table positions (and reasons) of the rows the kept model held back, most first."""
+    for candidate in (model, getattr(model, "estimator_", None)):
+        held = getattr(candidate, "held_back_", None)
+        if held is not None and len(held):
+            rows = train_rows[np.asarray(held, dtype=int)]
+            reasons = np.asarray(candidate.held_back_reasons_).astype(str)
+            keep = np.array([r in pool for r in rows.tolist()], dtype=bool)
+            return rows[keep], reasons[keep].tolist()
+    return np.array([], dtype=int), []
