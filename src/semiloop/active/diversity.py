@@ -105,10 +105,10 @@ def k_center_greedy(points, n, *, labeled=None, random_state=None):
         at_pick.append(nearest[pick])
         chosen[pick] = True
         nearest = np.minimum(nearest, _squared_distances(points, pick, squared_norms))
+        if np.isinf(at_pick[-1]):  # the random first row: the distance it covers
+            at_pick[-1] = nearest[~chosen].max() if (~chosen).any() else 0.0
     distance = nearest.copy()
     distance[order] = at_pick
-    if order and np.isinf(distance[order[0]]):  # the random first row: the distance it covers
-        distance[order[0]] = nearest[~chosen].max() if (~chosen).any() else 0.0
     return np.array(order, dtype=int), np.sqrt(distance)
 
 

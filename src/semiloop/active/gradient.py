@@ -109,6 +109,10 @@ def gradient_embedding(model, X):
     k-means++ on these vectors. The paper takes the weights alone; here the
     intercept (bias) is one more input, as in :func:`expected_gradient_length`.
 
+    Rows on the two sides of the decision boundary get opposite residuals
+    (``yhat`` changes), so two near-copies that straddle it are far apart
+    here, and BADGE may ask both; copies on one side are close.
+
     Parameters
     ----------
     model : fitted model

@@ -9,7 +9,8 @@
   :class:`~sklearn.linear_model.LogisticRegression` (alone, last in a
   :class:`~sklearn.pipeline.Pipeline`, or the fitted ``estimator_`` of a
   semiloop wrapper such as self-training or the guard) the input is ``x``
-  as the regression sees it; for a torch network (a
+  as the regression sees it, and the probabilities are the regression's
+  own (a wrapper's temperature scaling left out); for a torch network (a
   :class:`torch.nn.Module` or a fitted
   :class:`~semiloop.methods.deep.estimator.DeepSSLClassifier`) it is the
   input ``h`` of the last :class:`torch.nn.Linear` layer that the logits
@@ -119,7 +120,8 @@ def last_layer(model, X):
         :class:`~sklearn.pipeline.Pipeline` that ends in one (``X`` goes
         through the earlier steps); a fitted wrapper whose ``estimator_``
         is one of these (semiloop's self-training and guarded classifiers,
-        scikit-learn's self-training), followed down as far as it goes; a
+        scikit-learn's self-training; not an ensemble's ``estimator_``,
+        which is an unfitted template), followed down as far as it goes; a
         torch network whose logits come out of a
         :class:`torch.nn.Linear` layer; or a fitted ``DeepSSLClassifier``.
     X : array-like, sparse matrix or Tensor of shape (n_rows, ...)
@@ -274,14 +276,23 @@ def _logistic_regression(model, X):
             if len(model) > 1:
                 X = model[:-1].transform(X)
             model = model[-1]
-        elif getattr(model, "estimator_", None) is not None:
-            model = model.estimator_  # a fitted wrapper: self-training, guarded, auto
+        elif _wrapper(model) and getattr(model, "estimator_", None) is not None:
+            model = model.estimator_  # the fitted model that predicts
         else:
+            held = "" if type(model).__name__ == outer else f" holding {type(model).__name__}"
             raise SemiloopError(
-                f"the gradient strategies are defined here for a logistic regression or a "
-                f"torch network, and {outer} holds {type(model).__name__}; pass a fitted "
-                "LogisticRegression (alone, last in a Pipeline, or inside a fitted semiloop "
-                "wrapper), a torch network or a DeepSSLClassifier, or use 'margin', "
-                "'entropy' or 'k_center_greedy'")
+                "the gradient strategies are defined here for a LogisticRegression or a "
+                f"torch network, not for {outer}{held}; pass a fitted LogisticRegression "
+                "(alone, last in a Pipeline, or inside a fitted semiloop wrapper), a torch "
+                "network or a DeepSSLClassifier, or use 'margin', 'entropy' or "
+                "'k_center_greedy'")
     check_is_fitted(model)
     return model, X
+
+
+def _wrapper(model):
+    """Whether ``estimator_`` is the fitted model that predicts (not an ensemble's template)."""
+    from sklearn.semi_supervised import SelfTrainingClassifier
+
+    return (type(model).__module__.startswith("semiloop.")
+            or isinstance(model, SelfTrainingClassifier))
