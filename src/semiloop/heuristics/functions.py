@@ -117,7 +117,10 @@ class PythonLabelingFunction(LabelingFunction):
         """The vote of each row (see :meth:`LabelingFunction.votes`)."""
         if len(frame) == 0:
             return np.empty(0, dtype=object)
-        return frame.apply(self.function, axis=1, result_type="reduce").to_numpy(dtype=object)
+        votes = frame.apply(self.function, axis=1, result_type="reduce")
+        votes = votes.to_numpy(dtype=object, copy=True)
+        votes[_abstains(votes)] = None  # pandas turns None into NaN
+        return votes
 
     @classmethod
     def _unit_test_params(cls):
