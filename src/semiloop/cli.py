@@ -792,3 +792,5 @@ def _number(value):
 
 # each module registers its commands on app: check and monitor; init, round and status
 from semiloop import cli_check, cli_loop  # noqa: E402,F401
+
+from semiloop import cli_review  # noqa: E402,F401  # isort: skip  (registers `semiloop review`)
