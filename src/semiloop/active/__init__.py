@@ -17,7 +17,8 @@ score for every pool row, **higher = ask first**.
 - :mod:`~semiloop.active.queue`: one review batch from a query and the
   rows the trust checks flagged, with the reason for each;
 - :mod:`~semiloop.active.models`: what the strategies read from a model
-  (probabilities, the last layer's input, a network's penultimate embedding).
+  (probabilities, the last layer's input); :mod:`~semiloop.active.networks`:
+  the same for torch networks (the penultimate embedding).
 
 Torch is imported only for a model that is a network.
 
@@ -38,7 +39,8 @@ Examples
 from semiloop.active.bald import mc_dropout_samples, mutual_information
 from semiloop.active.diversity import k_center_greedy, kmeans_plusplus_seeding
 from semiloop.active.gradient import expected_gradient_length, gradient_embedding
-from semiloop.active.models import LastLayer, last_layer, penultimate_embedding, pool_proba
+from semiloop.active.models import LastLayer, last_layer, pool_proba
+from semiloop.active.networks import penultimate_embedding
 from semiloop.active.query import STRATEGIES, Query, query
 from semiloop.active.queue import FLAGGED, ReviewBatch, review_batch
 from semiloop.active.uncertainty import entropy, least_confidence, margin

@@ -24,7 +24,7 @@ Examples
 
 import numpy as np
 
-from semiloop.active.models import _network, _network_input, evaluating
+from semiloop.active.networks import evaluating, network, network_input
 from semiloop.active.uncertainty import entropy
 from semiloop.errors import SemiloopError
 
@@ -106,7 +106,7 @@ def mc_dropout_samples(model, X, passes=20, *, random_state=None):
     >>> samples.shape, bool((samples[0] != samples[1]).any())
     ((5, 4, 3), True)
     """
-    if _network(model) is None:
+    if network(model) is None:
         raise SemiloopError(f"BALD needs a torch network with dropout, not "
                             f"{type(model).__name__}; pass a torch.nn.Module or a fitted "
                             "DeepSSLClassifier, or use 'entropy' or 'margin'")
@@ -114,7 +114,7 @@ def mc_dropout_samples(model, X, passes=20, *, random_state=None):
         raise SemiloopError(f"passes={passes!r}; pass an integer >= 2 (20 is usual)")
     from semiloop.methods.deep.trust import dropout_layers, mc_dropout_proba
 
-    net, x = _network_input(model, X)
+    net, x = network_input(model, X)
     if not dropout_layers(net):
         raise SemiloopError(f"{type(net).__name__} has no dropout layer with p > 0, so MC "
                             "dropout passes all agree and BALD is 0 everywhere; add "

@@ -13,15 +13,10 @@
   own (a wrapper's temperature scaling left out); for a torch network (a
   :class:`torch.nn.Module` or a fitted
   :class:`~semiloop.methods.deep.estimator.DeepSSLClassifier`) it is the
-  input ``h`` of the last :class:`torch.nn.Linear` layer that the logits
-  come out of, the penultimate embedding;
-- :func:`penultimate_embedding`: that ``h`` alone.
-
-Torch is imported only for a model that is a network. Networks run in eval
-mode (their mode is put back afterwards), without gradients; the
-probabilities are the network's own softmax: the temperature that
-``DeepSSLClassifier.predict_proba`` divides by is left out, as it is no
-parameter of the network whose gradients are measured.
+  penultimate embedding ``h`` (:mod:`semiloop.active.networks`) and the
+  network's own softmax (the temperature that
+  ``DeepSSLClassifier.predict_proba`` divides by is no parameter of the
+  network whose gradients are measured, and is left out).
 
 Examples
 --------
@@ -36,22 +31,18 @@ Examples
 ((4, 1), True, True)
 """
 
-import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from semiloop.active.networks import forward, network, network_input
 from semiloop.errors import SemiloopError
 
-__all__ = ["LastLayer", "last_layer", "penultimate_embedding", "pool_proba"]
-
-#: Rows per forward pass of a network.
-BATCH_SIZE = 1024
+__all__ = ["LastLayer", "last_layer", "pool_proba"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LastLayer:
     """The last linear layer of a model, seen on some rows.
 
@@ -99,10 +90,10 @@ def pool_proba(model, X):
     >>> pool_proba(model, [[5]]).tolist()
     [[0.75, 0.25]]
     """
-    net = _network(model)
+    net = network(model)
     if net is not None and net is model:
-        net, x = _network_input(model, X)
-        return _forward(net, x)[1]
+        net, x = network_input(model, X)
+        return forward(net, x)[1]
     if not hasattr(model, "predict_proba"):
         raise SemiloopError(f"{type(model).__name__} has no predict_proba; pass a fitted "
                             "classifier with class probabilities (wrap one without them in "
@@ -145,9 +136,9 @@ def last_layer(model, X):
     >>> layer.inputs.shape, layer.proba.shape, layer.single_output
     ((3, 2), (3, 3), False)
     """
-    if _network(model) is not None:
-        net, x = _network_input(model, X)
-        hidden, proba, bias = _forward(net, x, hidden=True)
+    if network(model) is not None:
+        net, x = network_input(model, X)
+        hidden, proba, bias = forward(net, x, hidden=True)
         return LastLayer(inputs=hidden, proba=proba, intercept=bias, single_output=False)
     regression, X = _logistic_regression(model, X)
     return LastLayer(
@@ -155,114 +146,6 @@ def last_layer(model, X):
         proba=np.asarray(regression.predict_proba(X), dtype=float),
         intercept=bool(regression.fit_intercept),
         single_output=regression.coef_.shape[0] == 1)
-
-
-def penultimate_embedding(model, X):
-    """The input of a network's last Linear layer: shape (n_rows, n_hidden), float64.
-
-    Parameters
-    ----------
-    model : torch.nn.Module or fitted DeepSSLClassifier
-    X : array-like or Tensor of shape (n_rows, ...)
-
-    Raises
-    ------
-    SemiloopError
-        When ``model`` is no network, or its logits do not come out of a
-        Linear layer.
-
-    Examples
-    --------
-    >>> import torch
-    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(),
-    ...                           torch.nn.Linear(4, 2))
-    >>> penultimate_embedding(net, torch.ones(5, 3)).shape
-    (5, 4)
-    """
-    if _network(model) is None:
-        raise SemiloopError(f"{type(model).__name__} is not a torch network; a penultimate "
-                            "embedding needs a torch.nn.Module or a fitted DeepSSLClassifier")
-    return last_layer(model, X).inputs
-
-
-def _network(model):
-    """The torch network inside ``model``, or None (without importing torch)."""
-    torch = sys.modules.get("torch")
-    if torch is None:  # no network can exist before torch is imported
-        return None
-    if isinstance(model, torch.nn.Module):
-        return model
-    from semiloop.methods.deep.estimator import DeepSSLClassifier
-
-    if isinstance(model, DeepSSLClassifier):
-        check_is_fitted(model, "model_")
-        return model.model_
-    return None
-
-
-def _network_input(model, X):
-    """The network and ``X`` as its input tensor, on the network's device."""
-    import torch
-
-    if isinstance(model, torch.nn.Module):
-        net = model
-        x = X if torch.is_tensor(X) else torch.as_tensor(np.asarray(X, dtype=np.float32))
-    else:  # DeepSSLClassifier: its own checks and scaling of table features
-        net = model.model_
-        x = torch.from_numpy(model._array(X, reset=False))
-    parameter = next(net.parameters(), None)
-    return net, (x if parameter is None else x.to(parameter.device))
-
-
-@contextmanager
-def evaluating(net):
-    """Run ``net`` in eval mode, then put its modes back."""
-    modes = [(module, module.training) for module in net.modules()]
-    net.eval()
-    try:
-        yield net
-    finally:
-        for module, mode in modes:
-            module.train(mode)
-
-
-def _forward(net, x, *, hidden=False):
-    """(hidden, proba, bias): the last Linear layer's input (or None), softmax, bias or not."""
-    import torch
-
-    linears = [module for module in net.modules() if isinstance(module, torch.nn.Linear)]
-    if hidden and not linears:
-        raise SemiloopError(f"{type(net).__name__} has no torch.nn.Linear layer; the gradient "
-                            "strategies and the penultimate embedding need logits that come "
-                            "out of a Linear layer")
-    calls = []
-    handles = ([layer.register_forward_hook(lambda m, i, o: calls.append((m, i[0], o)))
-                for layer in linears] if hidden else [])
-    inputs, logits, bias = [], [], False
-    try:
-        with torch.no_grad(), evaluating(net):
-            for start in range(0, max(len(x), 1), BATCH_SIZE):
-                calls.clear()
-                out = net(x[start:start + BATCH_SIZE])
-                if hidden:
-                    if not calls or calls[-1][2] is not out:
-                        raise SemiloopError(
-                            f"the output of {type(net).__name__} is not the output of its last "
-                            "Linear layer; pass a network that ends in torch.nn.Linear "
-                            "(logits, no softmax after it)")
-                    layer, h, _ = calls[-1]
-                    if h.ndim != 2:
-                        raise SemiloopError(f"the last Linear layer of {type(net).__name__} "
-                                            f"takes inputs of shape {tuple(h.shape)}; the "
-                                            "gradient strategies need one vector per row")
-                    inputs.append(h.double().cpu())
-                    bias = layer.bias is not None
-                logits.append(out.double().cpu())
-    finally:
-        for handle in handles:
-            handle.remove()
-    proba = torch.cat(logits).softmax(dim=-1).numpy()
-    return (torch.cat(inputs).numpy(), proba, bias) if hidden else (None, proba, None)
 
 
 def _logistic_regression(model, X):

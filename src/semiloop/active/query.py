@@ -44,13 +44,14 @@ from numbers import Integral
 import numpy as np
 
 from semiloop.active import bald, diversity, gradient, uncertainty
-from semiloop.active.models import _network, penultimate_embedding, pool_proba
+from semiloop.active.models import pool_proba
+from semiloop.active.networks import network, penultimate_embedding
 from semiloop.errors import SemiloopError, SemiloopWarning
 
 __all__ = ["STRATEGIES", "Query", "query"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Query:
     """The rows a strategy chose, and the score it gave every pool row.
 
@@ -146,7 +147,7 @@ def query(strategy, model, X_pool, n, *, ids=None, X_labeled=None, random_state=
                  pool_ids=pool_ids, strategy=strategy)
 
 
-def top(scores, n):
+def _top(scores, n):
     """Positions of the ``n`` highest scores, highest first, ties by position."""
     return np.argsort(-np.asarray(scores, dtype=float), kind="stable")[:n]
 
@@ -154,7 +155,7 @@ def top(scores, n):
 def _ranked_by(score):
     def select(model, X_pool, n):
         scores = score(pool_proba(model, X_pool))
-        return top(scores, n), scores
+        return _top(scores, n), scores
 
     select.__name__ = score.__name__
     return select
@@ -162,19 +163,19 @@ def _ranked_by(score):
 
 def _expected_gradient_length(model, X_pool, n):
     scores = gradient.expected_gradient_length(model, X_pool)
-    return top(scores, n), scores
+    return _top(scores, n), scores
 
 
 def _bald(model, X_pool, n, *, random_state=None, passes=20):
     samples = bald.mc_dropout_samples(model, X_pool, passes, random_state=random_state)
     scores = bald.mutual_information(samples)
-    return top(scores, n), scores
+    return _top(scores, n), scores
 
 
 def _k_center_greedy(model, X_pool, n, *, X_labeled=None, random_state=None, embedding=None):
     if embedding is None:
         embedding = ((lambda X: penultimate_embedding(model, X))
-                     if model is not None and _network(model) is not None else _features)
+                     if model is not None and network(model) is not None else _features)
     labeled = None if X_labeled is None else embedding(X_labeled)
     return diversity.k_center_greedy(embedding(X_pool), n, labeled=labeled,
                                      random_state=random_state)

@@ -44,7 +44,7 @@ __all__ = ["FLAGGED", "ReviewBatch", "review_batch"]
 FLAGGED = "flagged: "
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReviewBatch:
     """Rows to ask people about, in order, and why each.
 

@@ -54,7 +54,7 @@ def least_confidence(proba):
     >>> least_confidence([[0.7, 0.2, 0.1], [1.0, 0.0, 0.0]]).round(3).tolist()
     [0.3, 0.0]
     """
-    proba = check_proba(proba)
+    proba = _check_proba(proba)
     return 1.0 - proba.max(axis=1)
 
 
@@ -83,7 +83,7 @@ def margin(proba):
     >>> margin([[0.4, 0.35, 0.25], [0.8, 0.1, 0.1]]).round(3).tolist()
     [-0.05, -0.7]
     """
-    proba = check_proba(proba)
+    proba = _check_proba(proba)
     if proba.shape[1] == 1:
         return -proba[:, 0]
     top_two = -np.partition(-proba, 1, axis=1)[:, :2]
@@ -114,10 +114,10 @@ def entropy(proba):
     >>> entropy([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]]).round(4).tolist()  # log 2, 0
     [0.6931, 0.0]
     """
-    return entr(check_proba(proba)).sum(axis=1)
+    return entr(_check_proba(proba)).sum(axis=1)
 
 
-def check_proba(proba):
+def _check_proba(proba):
     """``proba`` as a float array of shape (n_rows, n_classes), checked."""
     proba = np.asarray(proba, dtype=float)
     if proba.ndim != 2 or proba.shape[1] == 0:
