@@ -8,7 +8,8 @@ true class c)`` and the true class of a row as a latent variable with prior
 EM alternates the posterior of each row's class (E-step, their eq. 2.5) with
 counts of votes weighted by it (M-step, eqs. 2.3-2.4), here with Dirichlet
 pseudo-counts (``smoothing``) so that a function voting one class keeps a
-proper matrix, started from the (soft) majority vote, as in their section 3.
+proper matrix, starting from each row's share of votes per class (the soft
+majority vote).
 
 We wrote it rather than depend on a library. Snorkel 0.10 (the last
 release, 2024) requires torch, tensorboard, protobuf and networkx, and its
@@ -115,7 +116,10 @@ class DawidSkene(BaseEstimator):
     keyword, regex and threshold rule): each one's vote, when it votes, is
     the same whatever the class, so its matrix carries no information and
     only the smoothing separates the classes. Their information is in *when*
-    they vote, which ``"informative"`` models. With ``"ignore"``, rows with
+    they vote, which ``"informative"`` models: on six such rules over three
+    classes (``tests/test_heuristics_label_model.py``), 0.81 of the rows with
+    a vote right, against 0.51 ignoring abstentions and 0.73 by majority
+    vote (-1 on ties counted wrong). With ``"ignore"``, rows with
     no vote and no human label are left out of the fit. Cost per iteration:
     O(n_rows n_functions n_classes); deterministic (nothing is random).
 
