@@ -134,7 +134,7 @@ def kmeans_plusplus_seeding(points, n, *, random_state=None):
     Returns
     -------
     order : ndarray of int, shape (n,)
-        Positions of the chosen rows, in the order drawn.
+        Positions of the chosen rows, in the order drawn: ask in this order.
 
     Notes
     -----

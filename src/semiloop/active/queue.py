@@ -126,6 +126,7 @@ def review_batch(query, flagged_ids, flagged_reasons, n, *, flagged_share=0.5):
     reserved = round(flagged_share * n)
     ids, reasons, taken = [], [], set()
     for slot in range(n):
+        # ceil((slot + 1) r / n) > ceil(slot r / n): r slots spread evenly, slot 0 among them
         as_flagged = -(-(slot + 1) * reserved // n) > -(-slot * reserved // n)
         row = _next_new(sources[as_flagged], taken)
         if row is None:
