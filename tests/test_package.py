@@ -6,8 +6,9 @@ import pytest
 
 import semiloop
 
-PACKAGES = ["semiloop", "semiloop.data", "semiloop.features", "semiloop.methods",
-            "semiloop.monitor", "semiloop.report", "semiloop.trust"]
+PACKAGES = ["semiloop", "semiloop.active", "semiloop.data", "semiloop.features",
+            "semiloop.heuristics", "semiloop.loop", "semiloop.methods", "semiloop.monitor",
+            "semiloop.report", "semiloop.trust"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -790,7 +790,5 @@ def _number(value):
     return "n/a" if value is None else f"{value:.3f}"
 
 
-# each module registers its commands on app: check and monitor; init, round and status
-from semiloop import cli_check, cli_loop  # noqa: E402,F401
-
-from semiloop import cli_review  # noqa: E402,F401  # isort: skip  (registers `semiloop review`)
+# each module registers its commands on app: check and monitor; init, round and status; review
+from semiloop import cli_check, cli_loop, cli_review  # noqa: E402,F401

@@ -183,6 +183,15 @@ def _print_status(console, summary):
                            _share(r["accuracy"]), _share(r["supervised_accuracy"]),
                            "" if r["macro_f1"] is None else f"{r['macro_f1']:.3f}")
         console.print(rounds)
+    if summary.get("rules"):
+        rules = _table("rules (on the human labels outside the validation set)",
+                       ["rule", "votes", "coverage", "conflicts", "accuracy", "estimated"])
+        for rule in summary["rules"]:
+            rules.add_row(_text(rule["rule"]), _text(", ".join(map(str, rule["polarity"]))),
+                          _share(rule["coverage"]), _share(rule["conflicts"]),
+                          _share(rule.get("empirical_accuracy")),
+                          _share(rule.get("estimated_accuracy")))
+        console.print(rules)
     for conflict in summary["conflicts"][:10]:
         console.print(_text(f"conflict: {conflict['sample_id']} labeled "
                             f"{' and '.join(conflict['values'])}"), soft_wrap=True)

@@ -37,7 +37,7 @@ import pandas as pd
 
 from semiloop.errors import DataError, SemiloopError, SemiloopWarning
 
-__all__ = ["RoundResult", "run_round"]
+__all__ = ["RoundResult", "label_arrays", "read_items", "run_round"]
 
 MODELS_FOLDER = "models"
 
@@ -97,9 +97,9 @@ def run_round(project, *, batch_size=None, callbacks=None):
     if batch_size < 0:
         raise SemiloopError(f"batch size must be 0 or more; got {batch_size}")
     with project.lock(), project.store() as store:
-        frame, ids = _read_items(project, store)
+        frame, ids = read_items(project, store)
         classes = np.array(store.classes)
-        human, rule_codes, rule_confidence, validation = _labels(store, ids, classes)
+        human, rule_codes, rule_confidence, validation = label_arrays(store, ids, classes)
         train = ~validation
         if len(np.unique(human[train & (human >= 0)])) < 2:
             raise DataError("the labels outside the validation set cover fewer than two "
@@ -110,6 +110,10 @@ def run_round(project, *, batch_size=None, callbacks=None):
                       "seed": seed}
         round_number = store.start_round(stages, parameters)
         try:
+            if any(stage["method"] == "rules" for stage in stages):
+                rule_codes, rule_confidence = _rule_labels(config, store, frame, ids, classes,
+                                                           np.where(train, human, -1),
+                                                           round_number)
             started = time.perf_counter()
             names = _names(human, classes)
             present = np.unique(human[train & (human >= 0)])  # the guard's codes: sorted
@@ -146,7 +150,14 @@ def run_round(project, *, batch_size=None, callbacks=None):
     return RoundResult(round_number, metrics, model_file, batch_id, review)
 
 
-def _read_items(project, store):
+def read_items(project, store):
+    """The project's table (features, label and id columns set aside) and its ids as text.
+
+    Raises
+    ------
+    DataError
+        When the data file no longer holds exactly the project's items.
+    """
     from semiloop.data import load_dataset
 
     data = project.config["data"]
@@ -163,8 +174,17 @@ def _read_items(project, store):
     return dataset.features, ids
 
 
-def _labels(store, ids, classes):
-    """Per row: the human label code, the rule vote and confidence, and the validation flag."""
+def label_arrays(store, ids, classes):
+    """Per row of the table: the human label, the rule label and its confidence, and
+    whether the row is a validation item.
+
+    Returns
+    -------
+    human, rule : ndarray of int, shape (n_items,)
+        Class indices into ``classes``, -1 where there is none.
+    rule_confidence : ndarray of float, shape (n_items,)
+    validation : ndarray of bool, shape (n_items,)
+    """
     position = {c: i for i, c in enumerate(classes)}
     row = pd.Series(np.arange(len(ids)), index=ids)
     current = store.current_labels()
@@ -182,6 +202,40 @@ def _labels(store, ids, classes):
     settled = store._frame("SELECT sample_id FROM validation")["sample_id"]
     validation[row[settled].to_numpy()] = True  # a validation item in conflict stays out too
     return human, rule_codes, rule_confidence, validation
+
+
+def _rule_labels(config, store, frame, ids, classes, human, round_number):
+    """Vote the project's rules, keep the combined labels in the store, read them back."""
+    from semiloop.loop.rules import apply_project_rules
+    from semiloop.loop.store import content_hash
+
+    votes = apply_project_rules(config, frame, list(classes), human)
+    voted = np.flatnonzero(votes.labels >= 0)
+    labels = pd.DataFrame({"sample_id": ids[voted], "value": classes[votes.labels[voted]],
+                           "confidence": votes.confidence[voted]})
+    latest = store.labels("rule")
+    latest = latest[latest["import_id"] == latest["import_id"].max()]
+    if len(labels) and not _same_votes(latest, labels):
+        store.add_labels(labels, source="rule", annotator=f"rules ({votes.combiner})",
+                         origin="rules", file_format="rules", round_number=round_number,
+                         content=content_hash("rules", _latest_rule_import(store), votes.names,
+                                              votes.combiner, labels.to_dict(orient="list")))
+    _, rule_codes, rule_confidence, _ = label_arrays(store, ids, classes)
+    return rule_codes, rule_confidence
+
+
+def _same_votes(stored, labels):
+    """Whether the newest rule import already holds these labels and confidences."""
+    def rows(frame):
+        return {(s, v, round(float(c), 6)) for s, v, c in
+                frame[["sample_id", "value", "confidence"]].itertuples(index=False)}
+    return len(stored) == len(labels) and rows(stored) == rows(labels)
+
+
+def _latest_rule_import(store):
+    """The newest rule import's id: votes that went back to an older import's are new."""
+    row = store._db.execute("SELECT MAX(import_id) FROM labels WHERE source = 'rule'").fetchone()
+    return row[0]
 
 
 def _pipeline(config, stages, rule_codes, rule_confidence, seed, callbacks):

@@ -77,8 +77,36 @@ def project_status(project):
             "training until one label resolves them")
     if points:
         _learning_curve(status, points, max(n_validation, 1))
+    if project.config.get("rules"):
+        status["rules"] = _rules(project)
     status["verdict"] = _verdict(status, points)
     return status
+
+
+def _rules(project):
+    """Each rule's coverage, overlaps, conflicts and accuracy on the human labels (not the
+    validation set's)."""
+    from semiloop.loop.round import label_arrays, read_items
+    from semiloop.loop.rules import apply_project_rules
+
+    with project.store() as store:
+        frame, ids = read_items(project, store)
+        classes = store.classes
+        human, _, _, validation = label_arrays(store, ids, np.array(classes))
+    votes = apply_project_rules(project.config, frame, classes, np.where(validation, -1, human))
+    summary = votes.summary.reset_index(names="rule")
+    return [{key: _plain(value) for key, value in row.items()}
+            for row in summary.to_dict(orient="records")]
+
+
+def _plain(value):
+    if isinstance(value, float | np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _round(row):

@@ -565,7 +565,7 @@ class ProjectStore:
                                else [None] * len(items))
                 db.executemany("INSERT INTO review_items VALUES (?, ?, ?, ?, ?, ?)", [
                     (batch_id, str(s), position, None if pd.isna(score) else float(score),
-                     str(reason), None if suggestion is None else str(suggestion))
+                     str(reason), None if pd.isna(suggestion) else str(suggestion))
                     for position, (s, score, reason, suggestion) in enumerate(zip(
                         items["sample_id"], items["score"], items["reason"], suggestions,
                         strict=True))])

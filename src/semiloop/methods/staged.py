@@ -46,6 +46,11 @@ from semiloop.methods._chain import fit_estimator, full_proba
 __all__ = ["StagedClassifier", "check_stages"]
 
 RULES = "rules"
+#: a self-training stage runs without its own guard, audit and hold-back: a guard
+#: around the whole chain (GuardedClassifier) judges it, and nesting guards costs
+#: five refits of the chain per fold
+_UNGUARDED_SELF_TRAINING = {"guard": False, "calibrate": False, "audit_size": 0.0,
+                            "hold_back_unstable": False}
 
 
 def check_stages(stages):
@@ -187,6 +192,8 @@ class StagedClassifier(ClassifierMixin, BaseEstimator):
         options = {k: v for k, v in stage.items() if k not in ("method", "model")}
         if METHODS[name].candidate and not options:
             estimator = make_candidate(name, model, random_state=self.random_state)
+            if name == "self-training":  # the guard around the whole chain judges it
+                estimator.set_params(**_UNGUARDED_SELF_TRAINING)
         else:
             estimator = make_method(name, model, random_state=self.random_state, **options)
         labeled = codes >= 0

@@ -1,0 +1,121 @@
+"""A project's rules: votes on every item, combined into seed labels kept as source ``rule``.
+
+The config's ``[[rules]]`` tables (:func:`semiloop.heuristics.rules_from_config`)
+vote on every item; the project's combiner turns the votes into one label and
+a confidence per item: the Dawid–Skene label model
+(:class:`semiloop.heuristics.DawidSkene`, anchored on the human labels
+outside the validation set) by default, or ``combiner = "majority_vote"``
+(confidence: the winner's share of the votes). Items whose confidence is
+below ``min_confidence`` get no rule label. The result enters the store as
+one import of source ``rule``; the same votes give the same import, which
+the store writes once. Rule labels never replace a human label, never enter
+the validation set, and train with a weight below a human label's
+(:class:`~semiloop.methods.staged.StagedClassifier`).
+
+Config::
+
+    [rules_model]
+    combiner = "dawid_skene"     # or "majority_vote"
+    min_confidence = 0.5
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from semiloop.errors import SemiloopError
+
+__all__ = ["COMBINERS", "RuleVotes", "apply_project_rules"]
+
+COMBINERS = ("dawid_skene", "majority_vote")
+DEFAULTS = {"combiner": "dawid_skene", "min_confidence": 0.5}
+
+
+@dataclass(frozen=True)
+class RuleVotes:
+    """The rules' votes and what the combiner made of them.
+
+    Attributes
+    ----------
+    names : list of str
+        The rules, in config order.
+    L : ndarray of int, shape (n_items, n_rules)
+        Votes as class indices, -1 where a rule abstains.
+    labels : ndarray of int, shape (n_items,)
+        The combined label (-1: none, or below ``min_confidence``).
+    confidence : ndarray of float, shape (n_items,)
+    summary : DataFrame
+        :func:`semiloop.heuristics.lf_summary` with the human labels.
+    combiner : str
+    """
+
+    names: list
+    L: np.ndarray
+    labels: np.ndarray
+    confidence: np.ndarray
+    summary: pd.DataFrame
+    combiner: str
+
+
+def apply_project_rules(config, frame, classes, human):
+    """Vote the config's rules on ``frame`` and combine the votes.
+
+    Parameters
+    ----------
+    config : dict
+        The project's config, with ``rules`` (and optional ``rules_model``).
+    frame : DataFrame of shape (n_items, n_columns)
+        The items' columns.
+    classes : list of str
+        The project's classes (their order gives the indices).
+    human : ndarray of int, shape (n_items,)
+        Human labels as class indices, -1 elsewhere (validation items
+        excluded by the caller): they anchor the label model and measure the
+        rules' accuracy.
+
+    Returns
+    -------
+    RuleVotes
+
+    Raises
+    ------
+    SemiloopError
+        When the config has no rules or names an unknown combiner.
+    """
+    from semiloop.heuristics import (
+        DawidSkene,
+        apply_labeling_functions,
+        lf_summary,
+        majority_vote,
+        rules_from_config,
+    )
+
+    if not config.get("rules"):
+        raise SemiloopError("the pipeline has a rules stage but the config has no [[rules]]; "
+                            "add rules (see semiloop.heuristics) or drop the rules stage")
+    options = {**DEFAULTS, **config.get("rules_model", {})}
+    combiner = options["combiner"]
+    if combiner not in COMBINERS:
+        raise SemiloopError(f"[rules_model] combiner {combiner!r} is not known; use one of "
+                            f"{', '.join(COMBINERS)}")
+    rules = rules_from_config(config)
+    L = apply_labeling_functions(frame, rules, classes=classes)
+    n_classes = len(classes)
+    if combiner == "majority_vote":
+        labels, confidence = majority_vote(L, n_classes=n_classes)
+        estimated = None
+    else:
+        model = DawidSkene(n_classes=n_classes).fit(L, y=human)
+        proba = model.predict_proba(L)
+        labels = proba.argmax(axis=1)
+        confidence = proba.max(axis=1)
+        labels[(L < 0).all(axis=1)] = -1  # no rule voted: the prior is not a label
+        estimated = model.accuracies_
+    labels = np.where((labels >= 0) & (confidence >= float(options["min_confidence"])),
+                      labels, -1)
+    names = [rule.name for rule in rules]
+    summary = lf_summary(L, names=names, y=human, classes=classes,
+                         estimated_accuracies=estimated)
+    return RuleVotes(names, L, labels, np.where(labels >= 0, confidence, 0.0), summary,
+                     combiner)

@@ -1,0 +1,92 @@
+"""Rules in the loop: their votes become rule labels that never replace a human label."""
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from semiloop.cli import app
+from semiloop.loop.project import init_project, open_project
+from semiloop.loop.round import run_round
+
+runner = CliRunner()
+
+_WORDS = {"billing": ["refund", "invoice", "charge", "payment"],
+          "bug": ["crash", "error", "broken", "freeze"],
+          "account": ["password", "login", "email", "username"]}
+
+_RULES = """
+[[pipeline]]
+method = "rules"
+
+[[pipeline]]
+method = "graph"
+
+[[rules]]
+name = "money_words"
+kind = "keywords"
+column = "body"
+keywords = ["refund", "invoice"]
+label = "billing"
+
+[[rules]]
+name = "crash_words"
+kind = "regex"
+column = "body"
+pattern = "crash|freez"
+label = "bug"
+"""
+
+
+def _project(tmp_path, n=240, n_labeled=30):
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(n):
+        topic = list(_WORDS)[i % 3]
+        words = [*rng.choice(_WORDS[topic], 2), *rng.choice(["the", "my", "help", "now"], 3)]
+        rows.append((f"t{i}", " ".join(rng.permutation(words)), topic))
+    frame = pd.DataFrame(rows, columns=["tid", "body", "topic"])
+    frame.loc[n_labeled:, "topic"] = ""
+    frame.to_csv(tmp_path / "tickets.csv", index=False)
+    project = init_project(tmp_path / "p", data=tmp_path / "tickets.csv", label="topic",
+                           id_column="tid", text_column="body")
+    config = project.folder / "semiloop.toml"
+    text = config.read_text()
+    start = text.index("[[pipeline]]")
+    config.write_text(text[:start] + _RULES)
+    return open_project(project.folder)
+
+
+def test_rule_votes_seed_the_unlabeled_items_and_leave_human_labels_alone(tmp_path):
+    project = _project(tmp_path)
+    result = run_round(project)
+    with project.store() as store:
+        rule = store.labels("rule")
+        current = store.current_labels()
+        human = set(store.labels("human")["sample_id"])
+        n_rule_imports = (store.imports()["format"] == "rules").sum()
+    # every item a rule matched got a rule label; one rule per class it names
+    body = pd.read_csv(tmp_path / "tickets.csv").set_index("tid")["body"]
+    matched = body.str.contains(r"\brefund\b|\binvoice\b|crash|freez")
+    assert set(rule["sample_id"]) == set(body.index[matched])
+    assert set(rule["value"]) == {"billing", "bug"}
+    assert rule["annotator"].unique().tolist() == ["rules (dawid_skene)"]
+    # a human label wins where a rule voted on a human-labeled item
+    both = current[current["sample_id"].isin(human)]
+    assert (both["source"] == "human").all()
+    assert result.metrics["n_rule"] == len(set(rule["sample_id"]) - human)
+    # the same rules on the same labels are the same import: nothing new the next round
+    run_round(project)
+    with project.store() as store:
+        assert (store.imports()["format"] == "rules").sum() == n_rule_imports == 1
+        assert len(store.labels("rule")) == len(rule)
+
+
+def test_status_reports_each_rule_on_the_human_labels(tmp_path):
+    project = _project(tmp_path)
+    result = runner.invoke(app, ["status", str(project.folder)], terminal_width=160)
+    assert result.exit_code == 0, result.output
+    assert "money_words" in result.output and "crash_words" in result.output
+    bad = project.folder / "semiloop.toml"
+    bad.write_text(bad.read_text().replace('kind = "regex"', 'kind = "regexp"'))
+    failed = runner.invoke(app, ["round", str(project.folder)])
+    assert failed.exit_code == 2 and "kind 'regexp' is not known" in failed.output
