@@ -146,3 +146,31 @@ def test_a_round_killed_half_way_leaves_nothing_half_written(tmp_path):
         rounds = store.rounds()
     assert rounds["status"].tolist() == ["failed", "done"]
     assert rounds["message"].iloc[0] == "interrupted"
+
+
+def test_the_whole_loop_from_the_command_line_with_a_filled_csv(tmp_path):
+    project, truth = _init(tmp_path, n=300, n_labeled=20)
+    frame = pd.read_csv(tmp_path / "data.csv")
+    frame.loc[len(frame) - 5:, ["a", "b"]] = [[30.0, -30.0]] * 5  # a far group, never labeled
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    assert runner.invoke(app, ["round", str(project)]).exit_code == 0
+    exported = runner.invoke(app, ["review", "export", str(project)])
+    assert exported.exit_code == 0, exported.output
+    batch = pd.read_csv(project / "review" / "batch-1.csv")
+    assert len(batch) == 20 and batch["label"].isna().all()
+    far = {f"k{i}" for i in range(295, 300)}
+    flagged = batch[batch["reason"].str.contains("out of distribution")]
+    assert len(set(flagged["sample_id"]) & far) >= 3
+    batch["label"] = [truth[i] for i in batch["sample_id"]]
+    batch.to_csv(tmp_path / "answers.csv", index=False)
+    imported = runner.invoke(app, ["review", "import", str(project), str(tmp_path / "answers.csv"),
+                                   "--annotator", "ann"])
+    assert imported.exit_code == 0, imported.output
+    second = runner.invoke(app, ["round", str(project)])
+    assert "trained on 36 human" in second.output, second.output
+    config = project / "semiloop.toml"
+    config.write_text(config.read_text().replace('query = "margin"', 'query = "confusion"'))
+    bad = runner.invoke(app, ["round", str(project)])
+    assert bad.exit_code == 2 and "query 'confusion' is not a query strategy" in bad.output
+    with open_project(project).store() as store:
+        assert store.rounds()["status"].tolist() == ["done", "done"]

@@ -2,20 +2,27 @@
 
 The strategy (:func:`semiloop.active.query`) ranks the pool, the items that
 carry no human label and lie outside the validation set, on the round's
-encoded features. Rows the kept model held back from pseudo-labeling as
-unstable (self-training's ``held_back_``: flipped predictions, fold models
-that disagree) are the edge cases people should see too; they take up to
-``flagged_share`` of the batch (:func:`semiloop.active.review_batch`).
+encoded features. The edge cases people should see too are flagged: rows the
+kept model held back from pseudo-labeling as unstable (self-training's
+``held_back_``: flipped predictions, fold models that disagree), then rows
+out of distribution (farther from every labeled row than
+:data:`OOD_PERCENTILE` of the labeled rows lie from their own nearest
+labeled neighbours; :func:`semiloop.trust.row_scores`), farthest first.
+Flagged rows take up to ``flagged_share`` of the batch
+(:func:`semiloop.active.review_batch`).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FLAGGED_SHARE", "ChosenRows", "review_batch"]
+__all__ = ["FLAGGED_SHARE", "OOD_PERCENTILE", "ChosenRows", "review_batch"]
 
 #: the most of a batch that trust-flagged rows may take
 FLAGGED_SHARE = 0.25
+#: a pool row farther from the labeled rows than this share of labeled rows from
+#: theirs is out of distribution
+OOD_PERCENTILE = 0.99
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class ChosenRows:
     reasons: list
 
 
-def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, seed,
+def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, labeled_rows, seed,
                  flagged_share=FLAGGED_SHARE):
     """Choose ``size`` rows of ``pool`` for people to label.
 
@@ -55,8 +62,10 @@ def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, seed,
         A name in :data:`semiloop.active.STRATEGIES`.
     train_rows : ndarray of int
         Positions of the rows the model was fitted on, in the order it saw
-        them (maps ``held_back_`` back to the table), labeled ones among them
-        starting the diverse strategies' cover.
+        them (maps ``held_back_`` back to the table).
+    labeled_rows : ndarray of int
+        Positions of the labeled rows among them: the diverse strategies'
+        cover starts from them, and distances are measured to them.
     seed : int
 
     Returns
@@ -69,8 +78,12 @@ def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, seed,
     encoder, model = pipeline.named_steps["encode"], pipeline.named_steps["ssl"]
     encoded = encoder.transform(frame)
     chosen = query(strategy, model, encoded[pool], min(size, len(pool)), ids=pool,
-                   X_labeled=encoded[train_rows], random_state=seed)
+                   X_labeled=encoded[labeled_rows], random_state=seed)
     flagged, reasons = _held_back(model, train_rows, set(pool.tolist()))
+    far, far_reasons = _out_of_distribution(encoded, pool, labeled_rows, seed)
+    keep = ~np.isin(far, flagged)
+    flagged = np.concatenate([flagged, far[keep]]).astype(int)
+    reasons = reasons + [r for r, k in zip(far_reasons, keep, strict=True) if k]
     batch = merge(chosen, flagged, reasons, size, flagged_share=flagged_share)
     score_of = dict(zip(chosen.pool_ids.tolist(), chosen.scores.tolist(), strict=True))
     rows = np.asarray(batch.ids, dtype=int)
@@ -88,3 +101,15 @@ def _held_back(model, train_rows, pool):
             keep = np.array([r in pool for r in rows.tolist()], dtype=bool)
             return rows[keep], reasons[keep].tolist()
     return np.array([], dtype=int), []
+
+
+def _out_of_distribution(encoded, pool, labeled_rows, seed):
+    """Pool rows out of distribution, farthest first, with their reason."""
+    from semiloop.trust import row_scores
+
+    if len(labeled_rows) < 2:
+        return np.array([], dtype=int), []
+    scores = row_scores(encoded[labeled_rows], encoded[pool], random_state=seed)
+    far = np.flatnonzero(scores.knn_percentile >= OOD_PERCENTILE)
+    far = far[np.argsort(-scores.knn_distance[far], kind="stable")]
+    return pool[far], ["out of distribution"] * len(far)

@@ -96,6 +96,11 @@ def run_round(project, *, batch_size=None, callbacks=None):
     batch_size = int(config["round"]["batch_size"] if batch_size is None else batch_size)
     if batch_size < 0:
         raise SemiloopError(f"batch size must be 0 or more; got {batch_size}")
+    from semiloop.active import STRATEGIES
+
+    if config["round"]["query"] not in STRATEGIES:
+        raise SemiloopError(f"[round] query {config['round']['query']!r} is not a query "
+                            f"strategy; use one of {', '.join(STRATEGIES)}")
     with project.lock(), project.store() as store:
         frame, ids = read_items(project, store)
         classes = np.array(store.classes)
@@ -328,7 +333,8 @@ def _review(pipeline, frame, ids, human, validation, labels_of, proba, size, str
     if size == 0 or not len(pool):
         return pd.DataFrame({c: [] for c in columns})
     chosen = review_batch(pipeline, frame, pool, size, strategy=strategy,
-                          train_rows=np.flatnonzero(~validation), seed=seed)
+                          train_rows=np.flatnonzero(~validation),
+                          labeled_rows=np.flatnonzero(~validation & (human >= 0)), seed=seed)
     return pd.DataFrame({"sample_id": ids[chosen.rows], "score": chosen.scores,
                          "reason": chosen.reasons,
                          "suggestion": labels_of[proba[chosen.rows].argmax(axis=1)]})[columns]
