@@ -17,6 +17,7 @@ _EXPORTS = {
     "SelfTrainingClassifier": "semiloop.methods.self_training",
     "SparseLabelPropagation": "semiloop.methods.graph_sparse",
     "SparseLabelSpreading": "semiloop.methods.graph_sparse",
+    "StagedClassifier": "semiloop.methods.staged",
 }
 
 __all__ = sorted(_EXPORTS)
