@@ -75,3 +75,15 @@ def test_rules_without_votes_or_of_the_wrong_length_are_refused():
     with pytest.raises(SemiloopError, match=r"one vote per row of X \(120\)"):
         StagedClassifier([{"method": "rules"}, {"method": "graph"}],
                          rule_labels=np.zeros(5, int)).fit(X, y)
+
+
+def test_labels_of_any_kind_and_rule_votes_written_like_them():
+    X, y, truth = _blobs()
+    names = np.array(["cat", "dog"])
+    y_named = np.where(y >= 0, names[np.maximum(y, 0)], "").astype(object)
+    votes = np.where(X[:, 0] < -3, "cat", "-1").astype(object)
+    model = StagedClassifier([{"method": "rules"}, {"method": "graph"}],
+                             rule_labels=votes).fit(X, y_named)
+    assert model.classes_.tolist() == ["cat", "dog"]
+    assert model.n_rule_labels_ == int((X[2:60, 0] < -3).sum() + (X[62:, 0] < -3).sum())
+    assert (model.predict(X) == names[truth]).mean() > 0.9

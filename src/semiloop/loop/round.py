@@ -353,7 +353,7 @@ def _pseudo_labels(pipeline, ids, codes):
             values = np.asarray(candidate.transduction_)[taken]
         elif hasattr(candidate, "stage_sources_"):
             taken = np.flatnonzero(candidate.stage_sources_ == "pseudo")
-            values = candidate.stage_labels_[taken]
+            values = candidate.classes_[candidate.stage_labels_[taken]]
         else:
             continue
         if candidate is not model:  # fitted inside the guard, on its class codes

@@ -30,18 +30,20 @@ Examples
 >>> y = np.full(200, -1)
 >>> y[[0, 1, 100, 101]] = [0, 0, 1, 1]
 >>> rules = np.where(X[:, 0] < -3, 0, -1)
->>> staged = StagedClassifier([{"method": "rules"}, {"method": "self-training"}],
+>>> staged = StagedClassifier([{"method": "rules"}, {"method": "graph"}],
 ...                           rule_labels=rules).fit(X, y)
->>> int(staged.n_rule_labels_), staged.score(X, np.repeat([0, 1], 100)) > 0.95
-(16, True)
+>>> int(staged.n_rule_labels_), float(staged.score(X, np.repeat([0, 1], 100)))
+(18, 0.995)
 """
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from semiloop.data.labels import encode_labels
 from semiloop.errors import SemiloopError
 from semiloop.methods._chain import fit_estimator, full_proba
+from semiloop.methods._inputs import prepare_target
 
 __all__ = ["StagedClassifier", "check_stages"]
 
@@ -99,9 +101,11 @@ class StagedClassifier(ClassifierMixin, BaseEstimator):
         ``{"method": NAME, "model": BASE}`` with NAME in
         :data:`semiloop.registry.METHODS` and BASE in
         :data:`semiloop.base_models.BASE_MODELS` (default ``"logreg"``).
-    rule_labels : array-like of int, shape (n_samples,), default=None
-        The rules' combined vote for each row of the ``X`` given to ``fit``
-        (a class code, ``-1`` where they abstain). Needed by a rules stage.
+    rule_labels : array-like of shape (n_samples,), default=None
+        The rules' combined vote for each row of the ``X`` given to ``fit``:
+        a label as ``y`` writes them (the guard passes class codes), ``-1``
+        where they abstain; a vote for a class absent from ``y`` is ignored.
+        Needed by a rules stage.
     rule_confidence : array-like of float, shape (n_samples,), default=None
         The label model's confidence in each vote, in [0, 1] (default 1).
     rule_weight : float, default=0.5
@@ -115,13 +119,14 @@ class StagedClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray
-        The class codes seen in ``y``.
+        The classes seen in ``y``, sorted.
     stages_ : list of estimator
         The fitted methods, in order (the rules stage has none).
     final_estimator_ : estimator
         The last stage: it predicts.
     stage_labels_ : ndarray of int, shape (n_samples,)
-        The labels the last stage was fitted on (``-1``: unlabeled).
+        The labels the last stage was fitted on, as indices into ``classes_``
+        (``-1``: unlabeled).
     stage_sources_ : ndarray of str, shape (n_samples,)
         Where each of those labels came from: ``"given"``, ``"rule"``,
         ``"pseudo"`` or ``""``.
@@ -149,8 +154,8 @@ class StagedClassifier(ClassifierMixin, BaseEstimator):
             When a rules stage has no ``rule_labels``, or they do not match ``X``.
         """
         stages = check_stages(self.stages)
-        codes = np.asarray(y).astype(np.int64).copy()
-        self.classes_ = np.unique(codes[codes >= 0])
+        codes, self.classes_ = encode_labels(prepare_target(self, y))
+        codes = codes.copy()
         weights = np.where(codes >= 0, 1.0, 0.0)
         sources = np.where(codes >= 0, "given", "").astype(object)
         self.stages_ = []
@@ -173,14 +178,15 @@ class StagedClassifier(ClassifierMixin, BaseEstimator):
         if self.rule_labels is None:
             raise SemiloopError("the pipeline has a rules stage but no rule labels; define "
                                 "rules in the project's config, or drop the rules stage")
-        votes = np.asarray(self.rule_labels, dtype=np.int64)
+        votes = np.asarray(self.rule_labels)
         if votes.shape != (n_rows,):
             raise SemiloopError(f"rule_labels has shape {votes.shape}; give one vote per row "
                                 f"of X ({n_rows})")
         confidence = (np.ones(n_rows) if self.rule_confidence is None
                       else np.asarray(self.rule_confidence, dtype=float))
-        take = (codes < 0) & (votes >= 0) & np.isin(votes, self.classes_)
-        codes[take] = votes[take]
+        known = np.isin(votes, self.classes_) & (votes != -1)
+        take = (codes < 0) & known
+        codes[take] = np.searchsorted(self.classes_, votes[take])
         weights[take] = self.rule_weight * confidence[take]
         sources[take] = "rule"
         return int(take.sum())
@@ -204,11 +210,11 @@ class StagedClassifier(ClassifierMixin, BaseEstimator):
         unlabeled = np.flatnonzero(codes < 0)
         if not len(unlabeled):
             return 0
-        proba = full_proba(model, _rows(X, unlabeled), self.classes_)
+        proba = full_proba(model, _rows(X, unlabeled), np.arange(len(self.classes_)))
         confidence = proba.max(axis=1)
         sure = confidence >= self.accept
         rows = unlabeled[sure]
-        codes[rows] = self.classes_[proba[sure].argmax(axis=1)]
+        codes[rows] = proba[sure].argmax(axis=1)
         weights[rows] = self.pseudo_weight * confidence[sure]
         sources[rows] = "pseudo"
         return int(sure.sum())
@@ -216,10 +222,10 @@ class StagedClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities of the last stage, shape (n_samples, n_classes)."""
         check_is_fitted(self, "final_estimator_")
-        return full_proba(self.final_estimator_, X, self.classes_)
+        return full_proba(self.final_estimator_, X, np.arange(len(self.classes_)))
 
     def predict(self, X):
-        """The most probable class code of each row, shape (n_samples,)."""
+        """The most probable class of each row, shape (n_samples,)."""
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
