@@ -286,3 +286,30 @@ def test_cli_exports_imports_and_refuses_a_bad_file_with_exit_2(tmp_path):
                               str(tmp_path / "bad.csv")])
     assert bad.exit_code == 2 and "semiloop: error:" in bad.output
     assert "line 2: label 'maybe'" in bad.output and "Traceback" not in bad.output
+
+
+def test_a_resolving_import_settles_a_conflict_and_keeps_both_earlier_labels(tmp_path):
+    project = _project(tmp_path)
+    tasks = [_task(0, "20", [_annotation(1, 1, "spam"), _annotation(2, 2, "ham")])]
+    import_review(project, _write_json(tmp_path / "export.json", tasks))
+    with project.store() as store:
+        assert store.conflicts()["sample_id"].tolist() == ["20"]
+    sheet = pd.DataFrame({"sample_id": ["20"], "label": ["ham"]})
+    sheet.to_csv(tmp_path / "decision.csv", index=False)
+    result = CliRunner().invoke(app, ["review", "import", str(project.folder),
+                                 str(tmp_path / "decision.csv"), "--annotator", "lead",
+                                 "--resolve"])
+    assert result.exit_code == 0, result.output
+    with project.store() as store:
+        assert store.conflicts().empty
+        current = store.current_labels().set_index("sample_id")
+        assert current.loc["20", "value"] == "ham"
+        assert store.labels("human").query("sample_id == '20'")["annotator"].tolist() == [
+            "label-studio user 1", "label-studio user 2", "lead"]
+
+
+def test_export_records_whom_the_batch_is_asked_of(tmp_path):
+    project = _project(tmp_path)
+    export_review(project, asked_of="ann@clinic.org")
+    with project.store() as store:
+        assert store.review_batches()["asked_of"].tolist() == ["ann@clinic.org"]

@@ -39,6 +39,8 @@ def export(
     out: Annotated[Path | None, typer.Option(
         "--out", metavar="FOLDER",
         help="Write the files here (default: PROJECT/review).")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", metavar="NAME", help="Whom the batch is asked of (kept with the batch).")] = None,
 ):
     """Write a review batch twice: batch-N.csv, to fill in its label column, and
     batch-N.labelstudio.json, tasks to import into a Label Studio project set up with
@@ -58,7 +60,7 @@ def export(
             raise SemiloopError(f"--out {str(out)!r} is a file; give a folder to write into")
         opened = open_project(project)
         stage.doing = f"exporting a review batch of {str(project)!r}"
-        written = export_review(opened, batch_id=batch, out=out)
+        written = export_review(opened, batch_id=batch, out=out, asked_of=to)
         console = _console()
         where = "" if written.round is None else f" (round {written.round})"
         console.print(_text(f"review batch {written.batch_id}{where}: {written.n_items} items"),
@@ -83,6 +85,10 @@ def import_(
         "--annotator", metavar="NAME",
         help="Who labeled, where FILE does not say (Label Studio's files do); default: "
              "your user name.")] = None,
+    resolve: Annotated[bool, typer.Option(
+        "--resolve",
+        help="FILE's labels settle the conflicts of their items (earlier labels are kept, "
+             "no longer current).")] = False,
 ):
     """Add the labels in FILE to the project as human labels.
 
@@ -102,7 +108,7 @@ def import_(
 
         opened = open_project(project)
         stage.doing = f"importing {str(file)!r} into {str(project)!r}"
-        result = import_review(opened, file, annotator=annotator)
+        result = import_review(opened, file, annotator=annotator, resolve=resolve)
         _print_import(_console(), file, result)
 
 
@@ -119,7 +125,8 @@ def _print_import(console, file, result):
         more = f" and {len(result.conflicts) - _SHOWN} more" if len(
             result.conflicts) > _SHOWN else ""
         console.print(_text(f"conflicts (two people gave different labels; both are kept and "
-                            f"the item is left out of training until a label settles it): "
+                            f"the item is left out of training until a label settles it: "
+                            f"semiloop review import --resolve): "
                             f"{shown}{more}"), soft_wrap=True)
     ignored = [f"{n} {what}" for n, what in (
         (result.n_unanswered, "without an answer"),

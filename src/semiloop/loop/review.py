@@ -120,7 +120,7 @@ class ReviewImport:
     already_imported: bool
 
 
-def export_review(project, *, batch_id=None, out=None):
+def export_review(project, *, batch_id=None, out=None, asked_of=None):
     """Write a review batch as a CSV to fill in and as Label Studio tasks.
 
     Parameters
@@ -130,6 +130,8 @@ def export_review(project, *, batch_id=None, out=None):
         The batch; default: the newest.
     out : str or Path, default=None
         The folder to write to; default: the project's ``review`` folder.
+    asked_of : str, default=None
+        Whom the batch goes to, recorded with the batch.
 
     Returns
     -------
@@ -193,10 +195,13 @@ def export_review(project, *, batch_id=None, out=None):
         sheet.to_csv(temporary, index=False)
     _files.write_text_atomic(tasks_path, json.dumps(tasks, indent=2, ensure_ascii=False,
                                                     allow_nan=False) + "\n")
+    if asked_of is not None:
+        with project.store() as store:
+            store.assign_batch(batch_id, asked_of)
     return ReviewExport(batch_id, round_number, len(items), csv_path, tasks_path)
 
 
-def import_review(project, path, *, annotator=None):
+def import_review(project, path, *, annotator=None, resolve=False):
     """Add the answers in ``path`` to the project as human labels.
 
     Everything is checked before anything is written; the labels are added
@@ -213,6 +218,10 @@ def import_review(project, path, *, annotator=None):
     annotator : str, default=None
         Who answered, where the file does not say (Label Studio's files
         name their annotators); default: the user name of this process.
+    resolve : bool, default=False
+        The answers settle the conflicts of their items (a lead's decision):
+        they are kept as labels that resolve, and earlier human labels stay
+        in the store, no longer current.
 
     Returns
     -------
@@ -236,9 +245,11 @@ def import_review(project, path, *, annotator=None):
                                annotator=annotator, from_name=from_name)
         batch_id = _answered_batch(store, set(answers.labels["sample_id"]))
         before = set(store.conflicts()["sample_id"])
-        result = store.add_labels(answers.labels, source="human", annotator=annotator,
+        labels = answers.labels.assign(resolves=bool(resolve))
+        content = answers.content + (b"\x00resolves" if resolve else b"")
+        result = store.add_labels(labels, source="human", annotator=annotator,
                                   origin=path.name, file_format=answers.file_format,
-                                  content=answers.content, batch_id=batch_id,
+                                  content=content, batch_id=batch_id,
                                   n_ignored=answers.n_ignored)
         conflicts = sorted(set(store.conflicts()["sample_id"]) - before)
     return ReviewImport(answers.file_format, len(answers.labels), result.n_labels,

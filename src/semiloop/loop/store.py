@@ -576,6 +576,13 @@ class ProjectStore:
                  int(n_rule), round_number))
         return batch_id
 
+    def assign_batch(self, batch_id, asked_of):
+        """Record whom a review batch was asked of (the latest export's answer)."""
+        self.review_items(batch_id)  # raises for an unknown batch
+        with self.transaction() as db:
+            db.execute("UPDATE review_batches SET asked_of = ? WHERE batch_id = ?",
+                       (str(asked_of), batch_id))
+
     def fail_round(self, round_number, message):
         """Mark a round failed, with the reason."""
         with self.transaction() as db:
