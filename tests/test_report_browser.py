@@ -111,6 +111,30 @@ def test_monitor_report_loads_cleanly_and_shows_its_plots(browser, tmp_path):
     _assert_renders(browser, page, tmp_path / "monitor.png", n_plots=5)
 
 
+def test_status_report_loads_cleanly_and_shows_its_learning_curve(browser, tmp_path):
+    from semiloop.loop.curve import fit_learning_curve, labels_for_next_step
+    from semiloop.report import status_report
+
+    n = np.array([20, 40, 80, 160])
+    accuracy = 0.9 - 2.0 * n ** -0.8
+    curve = fit_learning_curve(n, accuracy, n_validation=500)
+    step = labels_for_next_step(curve, 160)
+    rounds = [{"round": i + 1, "status": "done", "n_human": int(k), "n_rule": 0,
+               "accuracy": float(a), "supervised_accuracy": float(a) - 0.03,
+               "macro_f1": float(a), "outcome": "", "message": None}
+              for i, (k, a) in enumerate(zip(n, accuracy, strict=True))]
+    status = {"verdict": "labels still pay", "notes": [], "n_items": 900, "n_unlabeled": 700,
+              "n_validation": 40, "labels": {"human": {"a": 100, "b": 100}},
+              "conflicts": [], "rounds": rounds, "stopped_paying": False,
+              "curve": {"ceiling": curve.ceiling, "scale": curve.scale,
+                        "exponent": curve.exponent,
+                        "next_step": {"labels_median": step.median}}}
+    page = tmp_path / "status.html"
+    status_report(status).write(page)
+    _assert_renders(browser, page, tmp_path / "status.png", n_plots=1)
+    assert "Learning curve" in browser.page_source
+
+
 def test_the_browser_check_sees_a_blocked_request(browser, tmp_path):
     """The harness itself: a page that asks for an outside image logs an error."""
     report = Report("asks the network")
