@@ -89,6 +89,7 @@ def run_round(project, *, batch_size=None, callbacks=None):
         the data file no longer matches the project's items, or the labels
         hold fewer than two classes outside the validation set.
     """
+    from semiloop.active import STRATEGIES
     from semiloop.methods.staged import check_stages
 
     config = project.config
@@ -96,8 +97,6 @@ def run_round(project, *, batch_size=None, callbacks=None):
     batch_size = int(config["round"]["batch_size"] if batch_size is None else batch_size)
     if batch_size < 0:
         raise SemiloopError(f"batch size must be 0 or more; got {batch_size}")
-    from semiloop.active import STRATEGIES
-
     if config["round"]["query"] not in STRATEGIES:
         raise SemiloopError(f"[round] query {config['round']['query']!r} is not a query "
                             f"strategy; use one of {', '.join(STRATEGIES)}")
