@@ -90,3 +90,13 @@ def test_status_reports_each_rule_on_the_human_labels(tmp_path):
     bad.write_text(bad.read_text().replace('kind = "regex"', 'kind = "regexp"'))
     failed = runner.invoke(app, ["round", str(project.folder)])
     assert failed.exit_code == 2 and "kind 'regexp' is not known" in failed.output
+
+
+def test_text_features_are_chosen_in_the_config(tmp_path):
+    project = _project(tmp_path)
+    assert project.config["data"]["text_features"] == "tfidf"
+    config = project.folder / "semiloop.toml"
+    config.write_text(config.read_text().replace('text_features = "tfidf"',
+                                                 'text_features = "bert"'))
+    failed = runner.invoke(app, ["round", str(project.folder)])
+    assert failed.exit_code == 2 and "text_features 'bert' is not known" in failed.output

