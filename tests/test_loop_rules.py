@@ -69,7 +69,7 @@ def test_rule_votes_seed_the_unlabeled_items_and_leave_human_labels_alone(tmp_pa
     matched = body.str.contains(r"\brefund\b|\binvoice\b|crash|freez")
     assert set(rule["sample_id"]) == set(body.index[matched])
     assert set(rule["value"]) == {"billing", "bug"}
-    assert rule["annotator"].unique().tolist() == ["rules (dawid_skene)"]
+    assert rule["annotator"].unique().tolist() == ["rules (majority_vote)"]
     # a human label wins where a rule voted on a human-labeled item
     both = current[current["sample_id"].isin(human)]
     assert (both["source"] == "human").all()
@@ -100,3 +100,35 @@ def test_text_features_are_chosen_in_the_config(tmp_path):
                                                  'text_features = "bert"'))
     failed = runner.invoke(app, ["round", str(project.folder)])
     assert failed.exit_code == 2 and "text_features 'bert' is not known" in failed.output
+
+
+def test_dawid_skene_labels_that_collapse_or_lose_to_majority_vote_are_not_used():
+    from semiloop.loop.rules import _collapsed
+
+    majority = np.array([0, 1, 2, 0, 1, 2, -1, -1])
+    assert _collapsed(majority.copy(), majority, np.full(8, -1), 3) is None
+    onto_one = np.where(majority >= 0, 0, -1)
+    assert "collapse onto a few classes (class shares 0.67" in _collapsed(
+        onto_one, majority, np.full(8, -1), 3)
+    human = np.tile([0, 1, 2, 0, 1, 2, -1, -1], 2)
+    worse = np.tile([0, 1, 2, 0, 2, 1, -1, -1], 2)
+    assert "less accurate than majority vote's on 12 human labels (67% against 100%)" in (
+        _collapsed(worse, np.tile(majority, 2), human, 3))
+
+
+def test_a_dawid_skene_round_warns_and_falls_back_when_its_labels_collapse(tmp_path):
+    import warnings
+
+    from semiloop.loop.rules import apply_project_rules
+
+    project = _project(tmp_path)
+    frame = pd.read_csv(tmp_path / "tickets.csv")
+    config = {**project.config, "rules_model": {"combiner": "dawid_skene"}}
+    human = np.full(len(frame), -1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        votes = apply_project_rules(config, frame[["body"]], ["account", "billing", "bug"],
+                                    human)
+    fell_back = any("uses majority vote instead" in str(w.message) for w in caught)
+    assert (votes.combiner == "majority_vote") == fell_back
+    assert set(np.unique(votes.labels)) <= {-1, 1, 2}

@@ -87,3 +87,13 @@ def test_labels_of_any_kind_and_rule_votes_written_like_them():
     assert model.classes_.tolist() == ["cat", "dog"]
     assert model.n_rule_labels_ == int((X[2:60, 0] < -3).sum() + (X[62:, 0] < -3).sum())
     assert (model.predict(X) == names[truth]).mean() > 0.9
+
+
+def test_a_last_supervised_stage_fits_the_base_model_on_the_labels_so_far():
+    X, y, truth = _blobs()
+    votes = np.where(X[:, 0] < -2.5, 0, np.where(X[:, 0] > 2.5, 1, -1))
+    model = StagedClassifier([{"method": "rules"}, {"method": "supervised"}],
+                             rule_labels=votes).fit(X, y)
+    assert type(model.final_estimator_).__name__ == "Pipeline"  # scaler + logistic regression
+    assert model.n_rule_labels_ == int(((votes >= 0) & (y < 0)).sum())
+    assert model.score(X, truth) > 0.95

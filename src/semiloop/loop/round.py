@@ -124,7 +124,9 @@ def run_round(project, *, batch_size=None, callbacks=None):
             started = time.perf_counter()
             names = _names(human, classes)
             present = np.unique(human[train & (human >= 0)])  # the guard's codes: sorted
-            votes = np.where(np.isin(rule_codes, present),
+            # a human-labeled row gets no rule vote: the guard hides such rows to score the
+            # chain, and a rule label there would leak into the score
+            votes = np.where(np.isin(rule_codes, present) & (human < 0),
                              np.searchsorted(present, rule_codes), -1)
             pipeline = _pipeline(config, stages, votes[train], rule_confidence[train],
                                  seed, callbacks)
@@ -260,7 +262,9 @@ def _pipeline(config, stages, rule_codes, rule_confidence, seed, callbacks):
                             f"{', '.join(TEXT_FEATURES)}")
     encoder = TableEncoder(roles={text: "text"} if text else None, text=features,
                            random_state=seed)
-    if len(stages) == 1:
+    if len(stages) == 1 and stages[0]["method"] == "supervised":
+        model = _base(stages[0].get("model", "logreg"), seed)
+    elif len(stages) == 1:
         stage = stages[0]
         options = {k: v for k, v in stage.items() if k not in ("method", "model")}
         model = make_method(stage["method"], stage.get("model", "logreg"), random_state=seed,

@@ -13,9 +13,11 @@ Stages, in order:
 - ``{"method": "rules"}``: rows that ``y`` leaves unlabeled and that the rules
   voted on get the rule label, weighted ``rule_weight * rule_confidence``.
 - ``{"method": NAME, "model": BASE}``: a method of :data:`semiloop.registry.METHODS`
-  around a base classifier. Every stage but the last passes on its confident
-  predictions: unlabeled rows predicted with probability at least ``accept``
-  become labels of the next stage, weighted ``pseudo_weight * confidence``.
+  around a base classifier, or ``"supervised"``: the base classifier alone,
+  fitted on the labels so far (as a last stage: rules, then a plain model).
+  Every stage but the last passes on its confident predictions: unlabeled
+  rows predicted with probability at least ``accept`` become labels of the
+  next stage, weighted ``pseudo_weight * confidence``.
   The last stage is the model.
 
 Weights reach a stage's classifier where it accepts ``sample_weight``
@@ -48,6 +50,7 @@ from semiloop.methods._inputs import prepare_target
 __all__ = ["StagedClassifier", "check_stages"]
 
 RULES = "rules"
+SUPERVISED = "supervised"
 #: a self-training stage runs without its own guard, audit and hold-back: a guard
 #: around the whole chain (GuardedClassifier) judges it, and nesting guards costs
 #: five refits of the chain per fold
@@ -78,9 +81,9 @@ def check_stages(stages):
                 raise SemiloopError("the rules stage must come first: rule votes seed the "
                                     "labels that the methods start from")
             continue
-        if name not in METHODS:
+        if name not in METHODS and name != SUPERVISED:
             raise SemiloopError(f"pipeline stage {position + 1} names method {name!r}; use "
-                                f"'rules' or one of {', '.join(METHODS)}")
+                                f"'rules', 'supervised' or one of {', '.join(METHODS)}")
         model = stage.get("model", "logreg")
         if isinstance(model, str) and model not in BASE_MODELS:
             raise SemiloopError(f"pipeline stage {position + 1} names model {model!r}; use "
@@ -192,18 +195,22 @@ class StagedClassifier(ClassifierMixin, BaseEstimator):
         return int(take.sum())
 
     def _fit_stage(self, stage, X, codes, weights):
-        from semiloop.registry import METHODS, make_candidate, make_method
+        from semiloop.registry import METHODS, _base, make_candidate, make_method
 
         name, model = stage["method"], stage.get("model", "logreg")
         options = {k: v for k, v in stage.items() if k not in ("method", "model")}
+        labeled = codes >= 0
+        weighted = None if np.all(weights[labeled] == 1.0) else weights
+        if name == SUPERVISED:
+            base = _base(model, self.random_state)
+            return fit_estimator(base, _rows(X, np.flatnonzero(labeled)), codes[labeled],
+                                 sample_weight=None if weighted is None else weights[labeled])
         if METHODS[name].candidate and not options:
             estimator = make_candidate(name, model, random_state=self.random_state)
             if name == "self-training":  # the guard around the whole chain judges it
                 estimator.set_params(**_UNGUARDED_SELF_TRAINING)
         else:
             estimator = make_method(name, model, random_state=self.random_state, **options)
-        labeled = codes >= 0
-        weighted = None if np.all(weights[labeled] == 1.0) else weights
         return fit_estimator(estimator, X, codes, sample_weight=weighted)
 
     def _pass_on(self, model, X, codes, weights, sources):
