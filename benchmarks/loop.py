@@ -48,7 +48,12 @@ rounded up to whole rounds) until one reaches the target, then the rounds
 between the last miss and that hit are bisected down to one batch. The SSL
 figure is thus a count at which the accuracy crossed the target, never below
 the first such count (equal to it where the curve is monotone between the
-scored points): it can only overstate the labels SSL needs. (b) is searched
+scored points): it can only overstate the labels SSL needs. On a curve that
+wavers around the target the two rules differ (the first hit of every round
+can be an early lucky round that the search steps over), so the arms
+``a_s`` and ``d_s`` find the supervised figures with the very search of the
+SSL arms (logistic regression refits, cheap): savings are reported like for
+like (every arm searched) and the anchor's way ((a), (d) first hit). (b) is searched
 up to (a)'s count of the same seed (``--no-cap-b`` lifts this): beyond it (b)
 saves nothing. A figure not reached by ``--max-labels`` or an empty pool is
 censored (``> N``).
@@ -57,7 +62,8 @@ Writes ``benchmarks/results/loop-<tag>.jsonl`` (a header per start with the
 command, machine and versions; one record per data set; one per round with
 the batch's row indices and the supervised accuracy where scored; one per SSL
 fit; one per finished arm; ``--resume`` replays the recorded batches and fits
-and continues), ``loop-<tag>.md`` and ``loop-<tag>-curves.svg``.
+and continues), ``loop-<tag>.md`` (with ``loop-<tag>-notes.md``, written by hand
+after a run, put in after its header) and ``loop-<tag>-curves.svg``.
 """
 
 from __future__ import annotations
@@ -90,12 +96,16 @@ ARMS = {  # arm -> (sequence, scorer)
     "b": ("random", "ssl"),
     "c": ("active", "ssl"),
     "d": ("active", "supervised"),
+    "a_s": ("random", "supervised_search"),
+    "d_s": ("active", "supervised_search"),
 }
 ARM_NAMES = {
     "a": "(a) random + supervised",
     "b": "(b) random + SSL",
     "c": "(c) active + SSL",
     "d": "(d) active + supervised",
+    "a_s": "(a) random + supervised, searched",
+    "d_s": "(d) active + supervised, searched",
 }
 
 
@@ -174,6 +184,7 @@ class Sequence:
         self.permutation = np.random.default_rng([run.seed, 1]).permutation(
             np.setdiff1d(np.arange(len(run.y)), run.start))
         self.ssl_cache = {}
+        self.sup_cache = {}  # supervised accuracy by count: every scored round, and searches
         self.exhausted = False
 
     def replay(self, records):
@@ -181,6 +192,8 @@ class Sequence:
             assert record["round"] == self.rounds and record["n_labels"] == len(self.order), \
                 record
             acc = record.get("supervised_accuracy")
+            if acc is not None:
+                self.sup_cache[record["n_labels"]] = acc
             if acc is not None and self.supervised_reached is None and acc >= self.run.target:
                 self.supervised_reached = record["n_labels"]
             self._add(np.asarray(record["added"], dtype=int))
@@ -207,6 +220,7 @@ class Sequence:
                 acc = float(np.mean(model.predict(run.Xt) == run.yt))
                 record["supervised_accuracy"] = acc
                 record["supervised_seconds"] = round(sec, 4)
+                self.sup_cache[len(idx)] = acc
                 if self.supervised_reached is None and acc >= run.target:
                     self.supervised_reached = len(idx)
         pool = np.flatnonzero(~self.mask)
@@ -255,8 +269,20 @@ class Sequence:
         self.ssl_cache[n] = acc
         return acc
 
-    def ssl_arm(self, cap):
-        """Labels needed by the SSL model: a geometric search over rounds, then bisection.
+    def supervised_accuracy(self, n):
+        if n in self.sup_cache:
+            return self.sup_cache[n]
+        run = self.run
+        self.extend_to(n)
+        model, _ = _fit(_logreg(run.seed), run.X, run.y, np.asarray(self.order[:n]), semi=False)
+        acc = float(np.mean(model.predict(run.Xt) == run.yt))
+        run.write({"type": "search", "dataset": run.name, "seed": run.seed,
+                   "sequence": self.kind, "n_labels": n, "supervised_accuracy": acc})
+        self.sup_cache[n] = acc
+        return acc
+
+    def search(self, scorer, cap):
+        """Labels needed by ``scorer``: a geometric search over rounds, then bisection.
 
         Rounds ``k`` are scored at counts growing by ``--grid-ratio`` until one
         reaches the target (or the count passes ``cap``: then the figure is
@@ -266,13 +292,14 @@ class Sequence:
         when the curve is not monotone).
         """
         run = self.run
+        accuracy = self.ssl_accuracy if scorer == "ssl" else self.supervised_accuracy
         ratio = run.args.grid_ratio
         k_max = int(np.ceil((len(run.y) - len(run.start)) / run.batch))
         k_cap = min(k_max, int(np.ceil((min(cap, len(run.y)) - len(run.start)) / run.batch)))
         k, last_miss = 0, None
         while True:
             n = self.count(k)
-            if self.ssl_accuracy(n) >= run.target:
+            if accuracy(n) >= run.target:
                 break
             last_miss = k
             if k >= k_cap:
@@ -283,7 +310,7 @@ class Sequence:
             lo = last_miss
             while hit - lo > 1:
                 mid = (lo + hit) // 2
-                if self.ssl_accuracy(self.count(mid)) >= run.target:
+                if accuracy(self.count(mid)) >= run.target:
                     hit = mid
                 else:
                     lo = mid
@@ -308,6 +335,9 @@ class Run:
             sequence.ssl_cache = {r["n_labels"]: r["ssl_accuracy"] for r in records
                                   if r["type"] == "ssl" and r["dataset"] == name
                                   and r["seed"] == seed and r["sequence"] == kind}
+            sequence.sup_cache.update({r["n_labels"]: r["supervised_accuracy"] for r in records
+                                       if r["type"] == "search" and r["dataset"] == name
+                                       and r["seed"] == seed and r["sequence"] == kind})
             self.sequences[kind] = sequence
 
     def done(self, arm):
@@ -322,8 +352,11 @@ class Run:
         sequence = self.sequences[ARMS[arm][0]]
         if ARMS[arm][1] == "supervised":
             needed, censored = sequence.supervised_arm()
+        elif ARMS[arm][1] == "supervised_search":
+            needed, censored = sequence.search("supervised", self.args.max_labels)
         else:
-            needed, censored = sequence.ssl_arm(self.args.max_labels if cap is None else cap)
+            needed, censored = sequence.search("ssl", self.args.max_labels if cap is None
+                                               else cap)
         record = {"type": "done", "dataset": self.name, "seed": self.seed, "arm": arm,
                   "labels_needed": needed, "censored_at": censored, "n0": len(self.start),
                   "seconds": round(time.perf_counter() - started, 1)}
@@ -401,7 +434,126 @@ def _fmt_needed(done):
             if len(reached) > 1 else f"{reached[0]:,}")
 
 
-def summarise(records, tag):
+def paired_supervised(records):
+    """The supervised model's test accuracy on the labels of every SSL fit (refitted here).
+
+    The label order is rebuilt from the round records; the logistic regression
+    is deterministic, so these are the accuracies the run would have recorded.
+    """
+    out = {}
+    fits = [r for r in records if r["type"] == "ssl"]
+    data = {}
+    for r in fits:
+        name, seed, sequence = r["dataset"], r["seed"], r["sequence"]
+        if name not in data:
+            X, y, Xt, yt, _ = prepare(name)
+            data[name] = (X, y, Xt, yt)
+        X, y, Xt, yt = data[name]
+        order = list(initial_labels(y, seed))
+        for rnd in sorted((x for x in records if x["type"] == "round" and x["dataset"] == name
+                           and x["seed"] == seed and x["sequence"] == sequence),
+                          key=lambda x: x["round"]):
+            if len(order) >= r["n_labels"]:
+                break
+            order.extend(rnd["added"])
+        idx = np.asarray(order[:r["n_labels"]])
+        model, _ = _fit(_logreg(seed), X, y, idx, semi=False)
+        out[(name, seed, sequence, r["n_labels"])] = float(np.mean(model.predict(Xt) == yt))
+    return out
+
+
+def _paired_table(records, paired):
+    lines = ["", "## Every SSL fit against the supervised model on the same labels", "",
+             "The suite's rule: each SSL result beside supervised-only on the same labeled "
+             "rows. Δ = SSL − supervised test accuracy (points); *worse* = more than one point "
+             "below.", "",
+             "| dataset | sequence | SSL fits | mean Δ | worse | worse, by what the SSL model "
+             "kept |", "|---|---|---|---|---|---|"]
+    for name in dict.fromkeys(r["dataset"] for r in records if r["type"] == "dataset"):
+        for sequence in ("random", "active"):
+            fits = [r for r in records if r["type"] == "ssl" and r["dataset"] == name
+                    and r["sequence"] == sequence]
+            if not fits:
+                continue
+            delta = [100 * (r["ssl_accuracy"] - paired[(name, r["seed"], sequence,
+                                                        r["n_labels"])]) for r in fits]
+            worse = [r for r, d in zip(fits, delta, strict=True) if d < -1]
+            kept = {}
+            for r in worse:
+                kept[r["ssl_kept"]] = kept.get(r["ssl_kept"], 0) + 1
+            lines.append(f"| {name} | {sequence} | {len(fits)} | {np.mean(delta):+.2f} | "
+                         f"{len(worse)} | "
+                         + (", ".join(f"{k}: {v}" for k, v in sorted(kept.items(), key=str))
+                            or "–") + " |")
+    return lines
+
+
+def _savings(records, infos, base_arm, compare, how):
+    """The savings table of ``compare`` against ``base_arm``, and the target's verdict."""
+    lines = ["", f"## Labels saved against {ARM_NAMES[base_arm]} ({how})", "",
+             f"Saving = 1 − mean(arm) / mean(base) over seeds, base = {ARM_NAMES[base_arm]}; in "
+             "brackets the range of the paired per-seed savings 1 − arm(s) / base(s). *Bound*: "
+             "the most any arm can save, 1 − start / mean(base): every run starts with the 1% "
+             "labels, so a data set whose bound is under 80% cannot meet the target (an oracle "
+             "bound).", "",
+             "| dataset | base mean | bound | " + " | ".join(ARM_NAMES[a] for a in compare)
+             + " |", "|---|---|---|" + "---|" * len(compare)]
+    mean_saving = {a: {} for a in compare}
+    bounds = {}
+    for name in infos:
+        base = _done(records, name, base_arm)
+        if not base or any(r["labels_needed"] is None for r in base):
+            lines.append(f"| {name} | not reached | – | " + " | ".join("–" for _ in compare)
+                         + " |")
+            continue
+        base_mean = np.mean([r["labels_needed"] for r in base])
+        by_seed = {r["seed"]: r["labels_needed"] for r in base}
+        bounds[name] = 1 - base[0]["n0"] / base_mean
+        cells = []
+        for arm in compare:
+            done = _done(records, name, arm)
+            if not done or any(r["labels_needed"] is None for r in done):
+                cells.append(f"not reached by every seed: {_fmt_needed(done)}" if done else "–")
+                continue
+            saving = 1 - np.mean([r["labels_needed"] for r in done]) / base_mean
+            per_seed = [1 - r["labels_needed"] / by_seed[r["seed"]] for r in done
+                        if r["seed"] in by_seed]
+            mean_saving[arm][name] = saving
+            cells.append(f"{100 * saving:.0f}% ({100 * min(per_seed):.0f}% to "
+                         f"{100 * max(per_seed):.0f}%)")
+        lines.append(f"| {name} | {base_mean:,.0f} | {100 * bounds[name]:.0f}% | "
+                     + " | ".join(cells) + " |")
+    lines.append("| **mean over data sets** | | "
+                 + (f"{100 * np.mean(list(bounds.values())):.0f}%" if bounds else "–") + " | "
+                 + " | ".join(f"**{100 * np.mean(list(v.values())):.0f}%** ({len(v)} data sets)"
+                              if v else "–" for v in mean_saving.values()) + " |")
+    reachable = [n for n, b in bounds.items() if b >= 0.8]
+    if len(reachable) < len(bounds):
+        lines.append("| **mean over the data sets whose bound allows 80%** | | "
+                     + (f"{100 * np.mean([bounds[n] for n in reachable]):.0f}%"
+                        if reachable else "–") + " | "
+                     + " | ".join(f"**{100 * np.mean([v[n] for n in reachable]):.0f}%**"
+                                  if v and all(n in v for n in reachable) else "–"
+                                  for v in mean_saving.values()) + " |")
+    if mean_saving.get("c"):
+        c = mean_saving["c"]
+        ok_mean = np.mean(list(c.values())) >= 0.8
+        ok_each = [n for n in reachable if c.get(n, -1) >= 0.8]
+        ok_reach = all(n in c for n in reachable) and reachable and np.mean(
+            [c[n] for n in reachable]) >= 0.8
+        lines += ["", f"Target (c) ≥ 80% fewer labels than {ARM_NAMES[base_arm]}: on average "
+                  f"{100 * np.mean(list(c.values())):.0f}% — **{'met' if ok_mean else 'missed'}**"
+                  + (f" (over the data sets whose bound allows 80%: "
+                     f"**{'met' if ok_reach else 'missed'}**)" if len(reachable) < len(bounds)
+                     else "")
+                  + "; on each data set whose bound allows 80% "
+                  f"({', '.join(reachable) or 'none'}): met on {len(ok_each)} of {len(reachable)}"
+                  + (f" (missed: {', '.join(n for n in reachable if n not in ok_each)})"
+                     if len(ok_each) < len(reachable) else "") + "."]
+    return lines
+
+
+def summarise(records, tag, paired_lr=None, notes=None):
     headers = [r for r in records if r["type"] == "header"]
     head = headers[0] if headers else {}
     infos = {r["dataset"]: r for r in records if r["type"] == "dataset"}
@@ -412,7 +564,7 @@ def summarise(records, tag):
     machine, data = head.get("machine", {}), head.get("data", {})
     lines = [f"# Suite 4 — the loop: labels needed to reach 99% of full supervision ({tag})",
              "", "Command (from the repository root; one line per start or resume):", "",
-             "```", *[h["command"] for h in headers], "```", "",
+             "```", *[h["command"].strip() for h in headers], "```", "",
              f"- code under test: git {str(git.get('commit'))[:10]}"
              f"{' (src dirty)' if git.get('dirty') else ''}; "
              + ", ".join(f"{k} {v}" for k, v in versions.items()),
@@ -430,6 +582,8 @@ def summarise(records, tag):
              "bisected to one batch (a crossing of the target, never below the first one)"
              + ("; (b) searched up to (a)'s count of its seed" if args.get("cap_b") else ""),
              ""]
+    if notes:
+        lines += [notes.strip(), ""]
     lines += ["## Labels needed (mean over seeds, min–max)", "",
               "| dataset | batch | start (1%) | full LR acc. | target | LR acc. at start | "
               + " | ".join(ARM_NAMES[a] for a in arms) + " |",
@@ -446,54 +600,13 @@ def summarise(records, tag):
                  for a in arms]
         lines.append(f"| {name} | {info['batch']} | {n0} | {100 * info['full_accuracy']:.2f} | "
                      f"{100 * info['target']:.2f} | {start} | " + " | ".join(cells) + " |")
-    compare = [a for a in arms if a != "a"]
-    lines += ["", "## Labels saved against (a) random + supervised", "",
-              "Saving = 1 − mean(arm) / mean((a)) over seeds; in brackets the range of the "
-              "paired per-seed savings 1 − arm(s) / (a)(s). *Bound*: the most any arm can "
-              "save, 1 − start / mean((a)): every run starts with the 1% labels, so a data set "
-              "whose bound is under 80% cannot meet the target (an oracle bound).", "",
-              "| dataset | (a) mean | bound | " + " | ".join(ARM_NAMES[a] for a in compare)
-              + " |", "|---|---|---|" + "---|" * len(compare)]
-    mean_saving = {a: {} for a in compare}
-    bounds = {}
-    for name in infos:
-        base = _done(records, name, "a")
-        if not base or any(r["labels_needed"] is None for r in base):
-            lines.append(f"| {name} | not reached | – | " + " | ".join("–" for _ in compare)
-                         + " |")
-            continue
-        a_mean = np.mean([r["labels_needed"] for r in base])
-        bounds[name] = 1 - base[0]["n0"] / a_mean
-        cells = []
-        for arm in compare:
-            done = _done(records, name, arm)
-            if not done or any(r["labels_needed"] is None for r in done):
-                cells.append("not reached by every seed" if done else "–")
-                continue
-            saving = 1 - np.mean([r["labels_needed"] for r in done]) / a_mean
-            by_seed = {r["seed"]: r["labels_needed"] for r in base}
-            paired = [1 - r["labels_needed"] / by_seed[r["seed"]] for r in done
-                      if r["seed"] in by_seed]
-            mean_saving[arm][name] = saving
-            cells.append(f"{100 * saving:.0f}% ({100 * min(paired):.0f}% to "
-                         f"{100 * max(paired):.0f}%)")
-        lines.append(f"| {name} | {a_mean:,.0f} | {100 * bounds[name]:.0f}% | "
-                     + " | ".join(cells) + " |")
-    lines.append("| **mean over data sets** | | "
-                 + (f"{100 * np.mean(list(bounds.values())):.0f}%" if bounds else "–") + " | "
-                 + " | ".join(f"**{100 * np.mean(list(v.values())):.0f}%** ({len(v)} data sets)"
-                              if v else "–" for v in mean_saving.values()) + " |")
-    reachable = [n for n, b in bounds.items() if b >= 0.8]
-    if mean_saving.get("c"):
-        c = mean_saving["c"]
-        ok_mean = np.mean(list(c.values())) >= 0.8
-        ok_each = [n for n in reachable if c.get(n, -1) >= 0.8]
-        lines += ["", f"**Target (c) ≥ 80% fewer labels than (a)**: on average "
-                  f"{100 * np.mean(list(c.values())):.0f}% — {'met' if ok_mean else 'missed'}; "
-                  f"on the data sets whose bound allows 80% ({', '.join(reachable) or 'none'}): "
-                  f"met on {len(ok_each)} of {len(reachable)}"
-                  + (f" (missed: {', '.join(n for n in reachable if n not in ok_each)})"
-                     if len(ok_each) < len(reachable) else "") + "."]
+    if "a_s" in arms:
+        lines += _savings(records, infos, "a_s", [a for a in ("b", "c", "d_s") if a in arms],
+                          "like for like: every arm's count found by the same search")
+    if "a" in arms:
+        lines += _savings(records, infos, "a", [a for a in ("d", "c", "b") if a in arms],
+                          "the supervised arms' first hit, scored every round (the anchor's "
+                          "way); (b) and (c) by their search")
     lines += ["", "## What the SSL model kept, and the cost", "",
               "| dataset | sequence | SSL fits | kept (count) | SSL s/fit (median, max) | "
               "LR s/fit (median) | arm seconds (sum over seeds) |", "|---|---|---|---|---|---|---|"]
@@ -515,6 +628,8 @@ def summarise(records, tag):
                 + ", ".join(f"{k}: {v}" for k, v in sorted(kept.items(), key=str)) + " | "
                 + (f"{np.median(sec):.1f}, {max(sec):.1f}" if sec else "–") + " | "
                 + (f"{np.median(sup):.3f}" if sup else "–") + f" | {arm_seconds:,.0f} |")
+    if paired_lr is not None:
+        lines += _paired_table(records, paired_lr)
     lines += ["", "## Per seed (labels needed; '>' = not reached by that count)", "",
               "| dataset | seed | " + " | ".join(ARM_NAMES[a] for a in arms) + " |",
               "|---|---|" + "---|" * len(arms)]
@@ -535,6 +650,7 @@ def plot(records, path):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     infos = [r for r in records if r["type"] == "dataset"]
     if not infos:
@@ -546,13 +662,15 @@ def plot(records, path):
     for ax, info in zip(axes.ravel(), infos, strict=False):
         name = info["dataset"]
         for arm, (sequence, scorer) in ARMS.items():
-            kind, key = ("round", "supervised_accuracy") if scorer == "supervised" else (
-                "ssl", "ssl_accuracy")
-            seeds = sorted({r["seed"] for r in records if r["type"] == kind
+            if scorer == "supervised_search":
+                continue
+            kinds, key = (("round", "search"), "supervised_accuracy") if scorer == "supervised" \
+                else (("ssl",), "ssl_accuracy")
+            seeds = sorted({r["seed"] for r in records if r["type"] in kinds
                             and r["dataset"] == name and r["sequence"] == sequence})
             for i, seed in enumerate(seeds):
                 points = sorted((r["n_labels"], 100 * r[key]) for r in records
-                                if r["type"] == kind and r["dataset"] == name
+                                if r["type"] in kinds and r["dataset"] == name
                                 and r["seed"] == seed and r["sequence"] == sequence
                                 and r.get(key) is not None)
                 if points:
@@ -563,11 +681,17 @@ def plot(records, path):
         ax.axhline(100 * info["target"], color="k", ls="--", lw=0.8,
                    label="99% of full supervision")
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(f"{name}: batch {info['batch']}, full LR {100 * info['full_accuracy']:.1f}%",
                      fontsize=10)
         ax.set_xlabel("labels (log scale)")
         ax.set_ylabel("test accuracy (%)")
-        ax.set_ylim(max(100 * info["target"] - 25, 0), min(100.5, 100 * info["full_accuracy"] + 5))
+        shown = [100 * r[k] for r in records if r.get("dataset") == name
+                 for k in ("supervised_accuracy", "ssl_accuracy") if r.get(k) is not None]
+        low = max(100 * info["target"] - 25, min(shown, default=0) - 2, 0)
+        ax.set_ylim(low, min(100.5, 100 * info["full_accuracy"] + 5))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="lower right")
     for ax in axes.ravel()[len(infos):]:
@@ -591,7 +715,7 @@ def main(argv=None):
                         help="a method of semiloop.registry.METHODS (default: auto)")
     parser.add_argument("--strategy", default="margin",
                         help="a strategy of semiloop.active.STRATEGIES (default: margin)")
-    parser.add_argument("--arms", default="a,b,c,d", help="of a,b,c,d")
+    parser.add_argument("--arms", default="a,b,c,d,a_s,d_s", help="of " + ",".join(ARMS))
     parser.add_argument("--grid-ratio", type=float, default=1.5,
                         help="growth of the counts of the SSL search before bisection")
     parser.add_argument("--no-cap-b", dest="cap_b", action="store_false",
@@ -601,14 +725,16 @@ def main(argv=None):
     parser.add_argument("--summarise-only", action="store_true")
     args = parser.parse_args(argv)
     args.arms = args.arms.split(",")
-    command = ".venv/bin/python benchmarks/loop.py " + shlex.join(
-        sys.argv[1:] if argv is None else argv)
+    command = " ".join([".venv/bin/python benchmarks/loop.py",
+                        shlex.join(sys.argv[1:] if argv is None else argv)]).strip()
     out = HERE / "results" / f"loop-{args.tag}"
     jsonl, md, svg = (out.with_suffix(".jsonl"), out.with_suffix(".md"),
                       Path(f"{out}-curves.svg"))
+    notes_file = Path(f"{out}-notes.md")  # written by hand after a run, put into the summary
+    notes = notes_file.read_text() if notes_file.exists() else None
     if args.summarise_only:
         records = read_records(jsonl)
-        md.write_text(summarise(records, args.tag))
+        md.write_text(summarise(records, args.tag, paired_supervised(records), notes))
         plot(records, svg)
         print(md.read_text())
         return
@@ -629,7 +755,7 @@ def main(argv=None):
         write(header(args, command))
         prepared = {}
         # first the arms of the target figure ((d) is free with (c)), then (b)
-        for phase in (("d", "c", "a"), ("b",)):
+        for phase in (("d", "c", "a", "d_s", "a_s"), ("b",)):
             arms = [arm for arm in phase if arm in args.arms]
             for name in args.datasets.split(",") if arms else ():
                 if name not in prepared:
@@ -643,6 +769,7 @@ def main(argv=None):
                     Run(args, name, seed, data, info, records, write).arms(arms)
                 md.write_text(summarise(records, args.tag))
                 plot(records, svg)
+    md.write_text(summarise(records, args.tag, paired_supervised(records), notes))
     print(md.read_text())
 
 
