@@ -201,3 +201,41 @@ def test_not_compared_keeps_the_reference_and_names_the_classes_to_label():
 def test_a_score_of_no_rows_has_no_accuracy():
     assert NOT_SCORED.accuracy is None and NOT_SCORED.log_loss is None
     assert str(NOT_SCORED) == "not scored (no held-out rows)"
+
+
+def test_eligible_rows_alone_are_held_out_and_the_others_always_trained_on():
+    codes = np.array([0, 1] * 15)
+    eligible = np.zeros(30, dtype=bool)
+    eligible[:12] = True
+    for mode in ("folds", "holdout"):
+        splits = make_splits(codes, mode=mode, cv=3, validation_size=24, eligible=eligible,
+                             random_state=0)
+        assert splits
+        for _, train, held_out in splits:
+            assert set(held_out.tolist()) <= set(range(12))
+            assert set(range(12, 30)) <= set(train.tolist())
+            assert not set(train.tolist()) & set(held_out.tolist())
+    folds = make_splits(codes, cv=3, validation_size=24, eligible=eligible, random_state=0)
+    assert {r for r, _, _ in folds} == {0, 1}        # 12 rows: two repeats give 24
+    for repeat in (0, 1):
+        assert sorted(np.concatenate([h for r, _, h in folds if r == repeat])) == list(range(12))
+    everyone = make_splits(codes, cv=3, validation_size=24, eligible=np.ones(30, bool),
+                           random_state=0)
+    plain = make_splits(codes, cv=3, validation_size=24, random_state=0)
+    assert [h.tolist() for _, _, h in everyone] == [h.tolist() for _, _, h in plain]
+
+
+def test_eligible_rows_of_one_class_are_judged_beside_trained_rows_of_the_others():
+    # marked rows of a single class still give splits: every training part holds the
+    # unmarked rows of the other class
+    codes = np.array([0] * 6 + [1] * 6)
+    splits = make_splits(codes, cv=3, eligible=codes == 0, random_state=0)
+    assert splits and all(set(codes[h]) == {0} for _, _, h in splits)
+    assert make_splits(codes, eligible=np.eye(12, dtype=bool)[0], random_state=0) == []
+    with pytest.raises(ValueError, match="one per labeled row"):
+        make_splits(codes, eligible=np.ones(5, dtype=bool))
+
+
+def test_too_few_validation_rows_say_which_rows_to_mark():
+    reason = not_compared(np.array([1]), np.array(["cat", "dog"]), rows="validation").reason
+    assert "({'dog': 1} per class)" in reason and "mark more labeled rows" in reason

@@ -220,3 +220,43 @@ def test_callbacks_hear_each_held_out_fold_finish():
         assert steps == [(done, n_folds) for done in range(1, n_folds + 1)]
     assert model.used_unlabeled_
     assert heard.steps[-1] == (f"fitting {model.kept_} on every row", 0, 1)
+
+
+class _RightOnUnmarkedRows(LogisticRegression):
+    """A stand-in method: right where column 1 is 0, wrong where it is 1 (x0 > 0 is the class)."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        right = (X[:, 0] > 0).astype(int)
+        guess = np.where(X[:, 1] > 0.5, 1 - right, right)
+        return np.eye(2)[guess] * 0.9 + 0.05
+
+
+def test_validation_rows_decide_what_the_guard_judges_on():
+    # Half the labels are "chosen" rows (column 1 = 1) where the method is wrong, half
+    # random ones where it is right; the prior-only reference is right half the time.
+    from sklearn.dummy import DummyClassifier
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=600), np.repeat([0.0, 1.0], 300)])
+    y = (X[:, 0] > 0).astype(int)
+    labeled = np.r_[0:60, 300:360]
+    y_partial = np.full(600, -1)
+    y_partial[labeled] = y[labeled]
+    reference = DummyClassifier(strategy="prior")
+    everywhere = GuardedClassifier(_RightOnUnmarkedRows(), reference, random_state=0)
+    assert not everywhere.fit(X, y_partial).used_unlabeled_
+    judged = GuardedClassifier(_RightOnUnmarkedRows(), reference, random_state=0)
+    judged.fit(X, y_partial, validation_rows=X[:, 1] == 0)
+    assert judged.used_unlabeled_ and judged.validation_score_.accuracy == 1.0
+    assert len(judged.supervised_score_.correct) == 60      # the marked labeled rows
+    few = GuardedClassifier(_RightOnUnmarkedRows(), reference, random_state=0)
+    with pytest.warns(UserWarning, match="mark more labeled rows"):
+        few.fit(X, y_partial, validation_rows=np.arange(600) == 0)
+    assert not few.used_unlabeled_
+    auto = AutoClassifier(LogisticRegression(), random_state=0)
+    auto.fit(X, y_partial, validation_rows=X[:, 1] == 0)
+    assert len(auto.supervised_score_.correct) == 60

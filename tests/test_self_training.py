@@ -237,3 +237,21 @@ def test_rounds_record_the_calibration_error_before_and_after_the_temperature():
     assert 0 <= first.calibration_error <= 1 and 0 <= first.calibration_error_raw <= 1
     assert expected_calibration_error(np.array([0, 1]), np.array([[1.0, 0.0], [0.0, 1.0]])) == 0
     assert "calibration_error" in first.to_dict()
+
+
+def test_validation_rows_limit_the_guard_folds_and_the_audit_to_the_marked_rows():
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(300, noise=0.1, random_state=0)
+    y_partial = np.where(np.arange(300) < 60, y, -1)
+
+    def fit(rows):
+        return SelfTrainingClassifier(
+            LogisticRegression(), guard=True, audit_size=0.2, validation_size=60,
+            threshold=0.7, random_state=0).fit(X, y_partial, validation_rows=rows)
+
+    marked, plain = fit(np.arange(300) < 30), fit(None)
+    assert marked.held_out_proba_.shape[0] == 60    # two repeats of the 30 marked rows
+    assert plain.held_out_proba_.shape[0] == 60     # one repeat of all 60 labeled rows
+    assert marked.history_[1].pseudo_label_audit["n_hidden"] == 6   # 20% of 30
+    assert plain.history_[1].pseudo_label_audit["n_hidden"] == 12   # 20% of 60

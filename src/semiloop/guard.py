@@ -353,7 +353,7 @@ def choose(reference, candidates, *, margin=1.5, chance=0.0, criteria=CRITERIA,
                          f"no candidate clearly beats the reference; the closest, {best}: {why}")
 
 
-def too_few_to_hold_out(label_codes, classes):
+def too_few_to_hold_out(label_codes, classes, *, rows="labeled"):
     """Why the labeled rows give no split (:func:`label_folds`), and which classes to label.
 
     Parameters
@@ -362,6 +362,9 @@ def too_few_to_hold_out(label_codes, classes):
         Class index of each labeled row.
     classes : ndarray
         The class values, indexed by ``label_codes``.
+    rows : {"labeled", "validation"}, default="labeled"
+        Which rows ``label_codes`` are: all labeled rows, or the labeled rows
+        marked to judge on (``validation_rows`` of the guarded methods).
 
     Returns
     -------
@@ -382,12 +385,16 @@ compare on; label at least 2 rows of class 'a'
                                                                         strict=True))
     single = [repr(name) for name, c in zip(names, present, strict=True) if counts[c] == 1]
     which = f"class {single[0]}" if len(single) == 1 else f"classes {', '.join(single)}"
+    if rows == "validation":
+        return (f"too few labeled rows are marked to judge on to hold any out ({{{per_class}}} "
+                "per class); mark more labeled rows in validation_rows (labels drawn at "
+                "random, not chosen by a query strategy), at least 2 in each of two classes")
     return (f"too few rows are labeled to hold any out ({{{per_class}}} per class): a class "
             "with a single labeled row cannot be both trained on and held out, leaving fewer "
             f"than two classes to compare on; label at least 2 rows of {which}")
 
 
-def not_compared(label_codes, classes, *, margin=1.5):
+def not_compared(label_codes, classes, *, margin=1.5, rows="labeled"):
     """The decision where the labeled rows are too few for any split (:func:`label_folds`).
 
     No held-out row can say whether a semi-supervised model helps, so none is
@@ -401,6 +408,8 @@ def not_compared(label_codes, classes, *, margin=1.5):
         The class values, indexed by ``label_codes``.
     margin : float, default=1.5
         The level the guard would have held candidates to (see :func:`choose`).
+    rows : {"labeled", "validation"}, default="labeled"
+        See :func:`too_few_to_hold_out`.
 
     Returns
     -------
@@ -415,7 +424,7 @@ trained on and held out, leaving fewer than two classes to compare on; label at 
 of classes 3, 5, 7
     """
     reason = ("the guard could not compare, so the supervised model is kept: "
-              + too_few_to_hold_out(label_codes, classes))
+              + too_few_to_hold_out(label_codes, classes, rows=rows))
     return GuardDecision(None, {}, {}, level_of(margin), reason)
 
 
@@ -512,6 +521,12 @@ def label_folds(label_codes, *, cv=5, validation_size=200, random_state=None):
     []
     """
     label_codes = np.asarray(label_codes)
+    folds = _folds(label_codes, cv, validation_size, random_state)
+    return folds if _trainable(label_codes, folds) else []
+
+
+def _folds(label_codes, cv, validation_size, random_state):
+    """:func:`label_folds` without the check that each training part holds two classes."""
     counts = np.bincount(label_codes)
     if np.count_nonzero(counts >= 2) == 0:
         return []          # every class has a single row: none can be held out
@@ -527,7 +542,7 @@ def label_folds(label_codes, *, cv=5, validation_size=200, random_state=None):
                 random_state=None if random_state is None else random_state + repeat)
             folds += [(repeat, train, held_out) for train, held_out
                       in splitter.split(np.zeros(len(label_codes)), label_codes)]
-    return folds if _trainable(label_codes, folds) else []
+    return folds
 
 
 def holdout_split(label_codes, *, share=0.2, random_state=None):
@@ -541,6 +556,12 @@ def holdout_split(label_codes, *, share=0.2, random_state=None):
     (1, 4)
     """
     label_codes = np.asarray(label_codes)
+    split = _holdout(label_codes, share, random_state)
+    return split if _trainable(label_codes, split) else []
+
+
+def _holdout(label_codes, share, random_state):
+    """:func:`holdout_split` without the check that the training part holds two classes."""
     positions = np.arange(len(label_codes))
     counts = np.bincount(label_codes)
     n_held_out = int(np.ceil(share * len(label_codes)))
@@ -550,8 +571,7 @@ def holdout_split(label_codes, *, share=0.2, random_state=None):
     stratify = label_codes if stratified else None
     train, held_out = train_test_split(positions, test_size=share, stratify=stratify,
                                        random_state=_seed(random_state))
-    split = [(0, np.sort(train), np.sort(held_out))]
-    return split if _trainable(label_codes, split) else []
+    return [(0, np.sort(train), np.sort(held_out))]
 
 
 def _trainable(label_codes, splits):
@@ -560,12 +580,46 @@ def _trainable(label_codes, splits):
 
 
 def make_splits(label_codes, *, mode="folds", cv=5, validation_size=200, share=0.2,
-                random_state=None):
+                eligible=None, random_state=None):
     """The guard's splits of the labeled rows: ``"folds"`` or ``"holdout"``.
 
     Either is ``[]`` where the labels are too few for a split whose training
     parts each hold two classes (see :func:`not_compared`).
+
+    ``eligible`` (bool, one per labeled row) limits the held-out rows to those
+    marked: the splits are made over them alone, and every other labeled row is
+    in every training part. Labels chosen by active learning sit near a model's
+    boundary, so they misjudge which model is better on the data to come; the
+    labels drawn at random are the ones to judge on.
+
+    >>> codes = np.array([0, 1, 0, 1, 0, 1, 1, 0])
+    >>> splits = make_splits(codes, cv=2, validation_size=1, random_state=0,
+    ...                      eligible=np.array([True] * 4 + [False] * 4))
+    >>> sorted(np.concatenate([h for _, _, h in splits]).tolist())
+    [0, 1, 2, 3]
+    >>> all({4, 5, 6, 7} <= set(train.tolist()) for _, train, _ in splits)
+    True
     """
+    if eligible is not None:
+        eligible = np.asarray(eligible, dtype=bool)
+        label_codes = np.asarray(label_codes)
+        if eligible.shape != label_codes.shape:
+            raise ValueError(f"eligible has {eligible.shape[0]} entries for "
+                             f"{label_codes.shape[0]} labeled rows; give one per labeled row")
+        positions = np.flatnonzero(eligible)
+        if len(positions) < 2:
+            return []
+        subset = np.unique(label_codes[positions], return_inverse=True)[1]
+        if mode == "folds":
+            inner = _folds(subset, cv, validation_size, random_state)
+        elif mode == "holdout":
+            inner = _holdout(subset, share, random_state) if np.bincount(subset).max() >= 2 else []
+        else:
+            raise ValueError(f"mode={mode!r}; use one of {SPLIT_MODES}")
+        everyone = np.arange(len(label_codes))
+        splits = [(repeat, np.setdiff1d(everyone, positions[held_out]), positions[held_out])
+                  for repeat, _, held_out in inner]
+        return splits if _trainable(label_codes, splits) else []
     if mode == "folds":
         return label_folds(label_codes, cv=cv, validation_size=validation_size,
                            random_state=random_state)

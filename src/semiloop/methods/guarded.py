@@ -88,7 +88,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
     def _supervised(self, X=None):
         return default_estimator(X) if self.supervised is None else clone(self.supervised)
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, *, validation_rows=None, **fit_params):
         """Score every candidate and the supervised model on held-out labeled rows; keep one.
 
         Parameters
@@ -98,6 +98,15 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         y : array-like of shape (n_samples,)
             Class labels; ``-1`` (also as a string), NaN, None and empty
             strings mark the unlabeled rows.
+        validation_rows : array-like of bool, shape (n_samples,), default=None
+            The labeled rows the guard may hold out and score on; the other
+            labeled rows are trained on in every fold. For labels chosen by
+            active learning, which sit near a model's boundary and misjudge
+            which model does better on the data to come: mark the labels
+            drawn at random (``semiloop round`` marks those not chosen by the
+            query strategy). None: every labeled row. Too few marked rows for
+            a split (see :func:`semiloop.guard.label_folds`) keep the
+            supervised model, as too few labels do.
         **fit_params : dict
             Passed to the supervised model's ``fit`` (those with one value per
             row restricted to its rows).
@@ -113,15 +122,20 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         codes, self.classes_ = encode_labels(y)
         check_labels(codes, self.classes_)
         labeled = np.flatnonzero(codes >= 0)
+        eligible = None
+        if validation_rows is not None:
+            validation_rows = np.asarray(validation_rows, dtype=bool)
+            check_consistent_length(X, validation_rows)
+            eligible = validation_rows[labeled]
         folds = make_splits(codes[labeled], mode=self.split, cv=self.cv,
                             validation_size=self.validation_size, share=self.holdout_share,
-                            random_state=self.random_state)
+                            eligible=eligible, random_state=self.random_state)
         notify(self.callbacks, "on_fit_begin", self)
         self.history_ = []
         if folds:
             decision, fitted, candidates = self._compare(X, codes, labeled, folds, fit_params)
         else:
-            decision, fitted, candidates = self._not_compared(codes, labeled)
+            decision, fitted, candidates = self._not_compared(codes, labeled, eligible)
         self.decision_ = decision
         self.used_unlabeled_ = decision.kept is not None
         self.kept_ = decision.kept or SUPERVISED
@@ -201,9 +215,13 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             self.validation_score_ = scores[decision.kept]
         return decision, fitted, candidates
 
-    def _not_compared(self, codes, labeled):
+    def _not_compared(self, codes, labeled, eligible=None):
         """The decision where the labels are too few for any fold: the supervised model stays."""
-        decision = not_compared(codes[labeled], self.classes_, margin=self.margin)
+        if eligible is None:
+            decision = not_compared(codes[labeled], self.classes_, margin=self.margin)
+        else:
+            decision = not_compared(codes[labeled[eligible]], self.classes_, margin=self.margin,
+                                    rows="validation")
         self.supervised_score_ = NOT_SCORED
         self._record(CandidateRecord(SUPERVISED, None, None, kept=True,
                                      note="fitted on all labeled rows"))

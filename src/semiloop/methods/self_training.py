@@ -33,7 +33,7 @@ from semiloop.errors import SemiloopError, SemiloopWarning
 from semiloop.guard import (
     NOT_SCORED,
     GuardState,
-    label_folds,
+    make_splits,
     no_information_rate,
     not_compared,
     score_out_of_fold,
@@ -334,7 +334,7 @@ default="fixed"
             estimator=self._get_estimator(),
             method_mapping=MethodMapping().add(caller="fit", callee="fit"))
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, *, validation_rows=None, **fit_params):
         """Fit on labeled and unlabeled rows.
 
         Parameters
@@ -344,6 +344,12 @@ default="fixed"
         y : array-like of shape (n_samples,)
             Class labels (numbers or strings); ``-1`` (also as a string), NaN,
             None and empty strings mark the unlabeled rows.
+        validation_rows : array-like of bool, shape (n_samples,), default=None
+            The labeled rows the guard and the calibration may hold out; the
+            others are trained on in every fold (labels chosen by active
+            learning misjudge a round: mark the ones drawn at random). None:
+            every labeled row. See
+            :meth:`semiloop.methods.guarded.GuardedClassifier.fit`.
         **fit_params : dict
             Passed to the wrapped classifier's ``fit``, those with one value
             per row (``sample_weight``) restricted to the rows it is fitted on.
@@ -364,14 +370,19 @@ default="fixed"
             ``predict_proba`` nor ``decision_function``), or only a
             ``decision_function`` while ``calibrate=False``.
         """
-        return self._fit(X, y, fit_params)
+        return self._fit(X, y, fit_params, validation_rows=validation_rows)
 
-    def _fit(self, X, y, fit_params, folds=None):
+    def _fit(self, X, y, fit_params, folds=None, validation_rows=None):
         self._validate_params()
         X = prepare_rows(self, X, reset=True)
         y = prepare_target(self, y)
         check_consistent_length(X, y)
         codes, classes = encode_labels(y)
+        eligible = None
+        if validation_rows is not None:
+            validation_rows = np.asarray(validation_rows, dtype=bool)
+            check_consistent_length(X, validation_rows)
+            eligible = validation_rows[codes >= 0]
         extended = self._uses_extensions()
         check_labels(codes, classes, min_classes=2 if extended else 1)
         if _routing_enabled():
@@ -391,7 +402,7 @@ default="fixed"
             )
         self.classes_ = classes
         notify(self.callbacks, "on_fit_begin", self)
-        self._run(X, y, codes, classes, template, fit_params, folds)
+        self._run(X, y, codes, classes, template, fit_params, folds, eligible)
         notify(self.callbacks, "on_fit_end", self)
         return self
 
@@ -468,7 +479,7 @@ default="fixed"
             "hold_back": self.hold_back_unstable,
         }
 
-    def _run(self, X, y, codes, classes, template, fit_params, folds=None):
+    def _run(self, X, y, codes, classes, template, fit_params, folds=None, eligible=None):
         """The one self-training loop; scikit-learn's algorithm is its plainest configuration."""
         labeled = np.flatnonzero(codes >= 0)
         pool = np.flatnonzero(codes < 0)
@@ -476,7 +487,7 @@ default="fixed"
         final = SelfTrainingChain(template, X, codes, labeled, pool, classes, options, fit_params)
         if folds is None:
             validating = self.guard or self.calibrate
-            folds = self._label_folds(codes[labeled]) if validating else []
+            folds = self._label_folds(codes[labeled], eligible) if validating else []
             if validating and not folds:
                 self._warn_too_few(codes[labeled], classes)
         blind = self.guard and not folds   # no held-out row can judge a round: none is run
@@ -486,7 +497,7 @@ default="fixed"
             for _, train, _ in folds
         ]
         audit, audit_truth = self._audit_chain(template, X, codes, labeled, pool, classes,
-                                               options, fit_params)
+                                               options, fit_params, eligible)
         chains = [*fold_chains, final, *([audit] if audit else [])]
         self._fit_chains(chains, "self-training: supervised model on held-out folds and all rows")
         score, temperature, proba, calibration = self._validate_round(fold_chains, folds,
@@ -589,11 +600,14 @@ default="fixed"
                           "the unlabeled data with semiloop check", SemiloopWarning,
                           stacklevel=5)
 
-    def _audit_chain(self, template, X, codes, labeled, pool, classes, options, fit_params):
-        """One more chain with a share of the labeled rows hidden in its pool, and their labels."""
+    def _audit_chain(self, template, X, codes, labeled, pool, classes, options, fit_params,
+                     eligible=None):
+        """One more chain with a share of the labeled rows hidden in its pool, and their
+        labels; with ``eligible``, the share is drawn from those labeled rows alone."""
         if not self.audit_size:
             return None, None
-        hidden = hidden_rows(codes[labeled], self.audit_size, self.random_state)
+        among = np.arange(len(labeled)) if eligible is None else np.flatnonzero(eligible)
+        hidden = among[hidden_rows(codes[labeled[among]], self.audit_size, self.random_state)]
         if not len(hidden):
             return None, None
         kept = np.setdiff1d(np.arange(len(labeled)), hidden)
@@ -641,9 +655,9 @@ default="fixed"
                        f"not calibrated: {too_few_to_hold_out(label_codes, classes)}")
         warnings.warn(message, SemiloopWarning, stacklevel=5)
 
-    def _label_folds(self, label_codes):
-        return label_folds(label_codes, cv=self.cv, validation_size=self.validation_size,
-                           random_state=self.random_state)
+    def _label_folds(self, label_codes, eligible=None):
+        return make_splits(label_codes, cv=self.cv, validation_size=self.validation_size,
+                           eligible=eligible, random_state=self.random_state)
 
     def _validate_round(self, fold_chains, folds, labeled, codes):
         """Out-of-fold score of the fold chains, the temperature fitted on them, their
