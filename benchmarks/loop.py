@@ -30,7 +30,16 @@ Two label sequences per data set and seed, each scored by two models:
   supervised (the suite's anchor); by the SSL model: arm (c) active + SSL.
   The active choice is made by the supervised model and the SSL model is
   scored on the same labels (a query by the SSL model would need an SSL fit
-  every round).
+  every round);
+- ``mixed``: each batch takes ``--random-share`` of its rows (rounded) as the
+  next unlabeled rows of the random permutation, the rest by the active query
+  on the other rows; scored by the supervised model: arm (f); by the SSL model
+  judged on the random labels: arm (e).
+
+*Judged* SSL arms pass ``validation_rows`` to the SSL model (the rows labeled
+at random: the 1% start and the random share of each batch), so its guard
+holds out and scores only labels that represent the data, never the ones the
+query chose near the boundary. Arm (c') is (c) judged on the 1% start alone.
 
 The SSL model (``--ssl``, default ``auto``) is
 ``semiloop.registry.make_method(NAME, LogisticRegression(max_iter=2000))``: the
@@ -98,6 +107,10 @@ ARMS = {  # arm -> (sequence, scorer)
     "d": ("active", "supervised"),
     "a_s": ("random", "supervised_search"),
     "d_s": ("active", "supervised_search"),
+    "c_j": ("active", "ssl_judged"),
+    "e": ("mixed", "ssl_judged"),
+    "f": ("mixed", "supervised"),
+    "f_s": ("mixed", "supervised_search"),
 }
 ARM_NAMES = {
     "a": "(a) random + supervised",
@@ -106,7 +119,12 @@ ARM_NAMES = {
     "d": "(d) active + supervised",
     "a_s": "(a) random + supervised, searched",
     "d_s": "(d) active + supervised, searched",
+    "c_j": "(c') active + SSL judged on the start labels",
+    "e": "(e) mixed + SSL judged on the random labels",
+    "f": "(f) mixed + supervised",
+    "f_s": "(f) mixed + supervised, searched",
 }
+SEQUENCES = ("random", "active", "mixed")
 
 
 # ----------------------------------------------------------------------------- set-up
@@ -153,14 +171,17 @@ def initial_labels(y, seed):
 
 # ----------------------------------------------------------------------------- one run
 
-def _fit(model, X, y, labeled, *, semi):
+def _fit(model, X, y, labeled, *, semi, validation_rows=None):
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if semi:
             y_semi = np.full(len(y), -1)
             y_semi[labeled] = y[labeled]
-            model.fit(X, y_semi)
+            if validation_rows is None:
+                model.fit(X, y_semi)
+            else:
+                model.fit(X, y_semi, validation_rows=validation_rows)
         else:
             model.fit(X[labeled], y[labeled])
     return model, time.perf_counter() - started
@@ -183,7 +204,9 @@ class Sequence:
         self.supervised_reached = None
         self.permutation = np.random.default_rng([run.seed, 1]).permutation(
             np.setdiff1d(np.arange(len(run.y)), run.start))
+        self.random_rows = set(run.start.tolist())  # labeled at random: start and random picks
         self.ssl_cache = {}
+        self.judged_cache = {}
         self.sup_cache = {}  # supervised accuracy by count: every scored round, and searches
         self.exhausted = False
 
@@ -196,9 +219,12 @@ class Sequence:
                 self.sup_cache[record["n_labels"]] = acc
             if acc is not None and self.supervised_reached is None and acc >= self.run.target:
                 self.supervised_reached = record["n_labels"]
-            self._add(np.asarray(record["added"], dtype=int))
+            self._add(np.asarray(record["added"], dtype=int),
+                      record.get("random_added", record["added"] if self.kind == "random"
+                                 else []))
 
-    def _add(self, batch):
+    def _add(self, batch, random_picks=()):
+        self.random_rows.update(int(r) for r in random_picks)
         self.order.extend(batch.tolist())
         self.mask[batch] = True
         self.rounds += 1
@@ -214,7 +240,7 @@ class Sequence:
         record = {"type": "round", "dataset": run.name, "seed": run.seed,
                   "sequence": self.kind, "round": self.rounds, "n_labels": len(idx)}
         model = None
-        if score_supervised or self.kind == "active":
+        if score_supervised or self.kind != "random":
             model, sec = _fit(_logreg(run.seed), run.X, run.y, idx, semi=False)
             if score_supervised:
                 acc = float(np.mean(model.predict(run.Xt) == run.yt))
@@ -225,18 +251,25 @@ class Sequence:
                     self.supervised_reached = len(idx)
         pool = np.flatnonzero(~self.mask)
         n = min(run.batch, len(pool))
+        picks = np.array([], dtype=int)
         if n == 0:
             batch = np.array([], dtype=int)
         elif self.kind == "random":
             offset = len(idx) - len(run.start)
-            batch = self.permutation[offset:offset + n]
+            batch = picks = self.permutation[offset:offset + n]
         else:
-            chosen = query(run.args.strategy, model, run.X[pool], n, ids=pool,
-                           X_labeled=run.X[idx], random_state=run.seed)
-            batch = np.asarray(chosen.ids, dtype=int)
+            if self.kind == "mixed":
+                n_random = round(run.args.random_share * n)
+                picks = self.permutation[~self.mask[self.permutation]][:n_random]
+                pool = np.setdiff1d(pool, picks)
+            chosen = query(run.args.strategy, model, run.X[pool], n - len(picks), ids=pool,
+                           X_labeled=run.X[idx], random_state=run.seed) if len(pool) else None
+            batch = np.concatenate([picks, np.asarray(chosen.ids if chosen else [], dtype=int)])
+            if self.kind == "mixed":
+                record["random_added"] = picks.tolist()
         record["added"] = batch.tolist()
         run.write(record)
-        self._add(batch)
+        self._add(batch, picks)
 
     def count(self, k):
         """Labels after ``k`` rounds (the last round may be short when the pool runs out)."""
@@ -255,18 +288,27 @@ class Sequence:
             self.step(score_supervised=True)
         return self.supervised_reached, None
 
-    def ssl_accuracy(self, n):
-        if n in self.ssl_cache:
-            return self.ssl_cache[n]
+    def ssl_accuracy(self, n, judged=False):
+        cache = self.judged_cache if judged else self.ssl_cache
+        if n in cache:
+            return cache[n]
         run = self.run
         self.extend_to(n)
         idx = np.asarray(self.order[:n])
-        model, sec = _fit(_ssl(run.args.ssl, run.seed), run.X, run.y, idx, semi=True)
+        validation_rows = None
+        if judged:
+            validation_rows = np.zeros(len(run.y), dtype=bool)
+            validation_rows[[r for r in idx.tolist() if r in self.random_rows]] = True
+        model, sec = _fit(_ssl(run.args.ssl, run.seed), run.X, run.y, idx, semi=True,
+                          validation_rows=validation_rows)
         acc = float(np.mean(model.predict(run.Xt) == run.yt))
-        run.write({"type": "ssl", "dataset": run.name, "seed": run.seed, "sequence": self.kind,
-                   "n_labels": n, "ssl_accuracy": acc, "ssl_seconds": round(sec, 3),
-                   "ssl_kept": str(getattr(model, "kept_", "")) or None})
-        self.ssl_cache[n] = acc
+        record = {"type": "ssl", "dataset": run.name, "seed": run.seed, "sequence": self.kind,
+                  "n_labels": n, "ssl_accuracy": acc, "ssl_seconds": round(sec, 3),
+                  "ssl_kept": str(getattr(model, "kept_", "")) or None}
+        if judged:
+            record.update(judged=True, n_judged=int(validation_rows.sum()))
+        run.write(record)
+        cache[n] = acc
         return acc
 
     def supervised_accuracy(self, n):
@@ -292,7 +334,9 @@ class Sequence:
         when the curve is not monotone).
         """
         run = self.run
-        accuracy = self.ssl_accuracy if scorer == "ssl" else self.supervised_accuracy
+        accuracy = {"ssl": self.ssl_accuracy,
+                    "ssl_judged": lambda n: self.ssl_accuracy(n, judged=True),
+                    "supervised": self.supervised_accuracy}[scorer]
         ratio = run.args.grid_ratio
         k_max = int(np.ceil((len(run.y) - len(run.start)) / run.batch))
         k_cap = min(k_max, int(np.ceil((min(cap, len(run.y)) - len(run.start)) / run.batch)))
@@ -327,14 +371,16 @@ class Run:
         self.start = initial_labels(self.y, seed)
         self.records, self.write = records, write
         self.sequences = {}
-        for kind in ("random", "active"):
+        for kind in SEQUENCES:
             sequence = Sequence(self, kind)
             rounds = [r for r in records if r["type"] == "round" and r["dataset"] == name
                       and r["seed"] == seed and r["sequence"] == kind]
             sequence.replay(sorted(rounds, key=lambda r: r["round"]))
-            sequence.ssl_cache = {r["n_labels"]: r["ssl_accuracy"] for r in records
-                                  if r["type"] == "ssl" and r["dataset"] == name
-                                  and r["seed"] == seed and r["sequence"] == kind}
+            for judged, cache in ((False, sequence.ssl_cache), (True, sequence.judged_cache)):
+                cache.update({r["n_labels"]: r["ssl_accuracy"] for r in records
+                              if r["type"] == "ssl" and r["dataset"] == name
+                              and r["seed"] == seed and r["sequence"] == kind
+                              and r.get("judged", False) == judged})
             sequence.sup_cache.update({r["n_labels"]: r["supervised_accuracy"] for r in records
                                        if r["type"] == "search" and r["dataset"] == name
                                        and r["seed"] == seed and r["sequence"] == kind})
@@ -355,7 +401,7 @@ class Run:
         elif ARMS[arm][1] == "supervised_search":
             needed, censored = sequence.search("supervised", self.args.max_labels)
         else:
-            needed, censored = sequence.search("ssl", self.args.max_labels if cap is None
+            needed, censored = sequence.search(ARMS[arm][1], self.args.max_labels if cap is None
                                                else cap)
         record = {"type": "done", "dataset": self.name, "seed": self.seed, "arm": arm,
                   "labels_needed": needed, "censored_at": censored, "n0": len(self.start),
@@ -470,9 +516,9 @@ def _paired_table(records, paired):
              "| dataset | sequence | SSL fits | mean Δ | worse | worse, by what the SSL model "
              "kept |", "|---|---|---|---|---|---|"]
     for name in dict.fromkeys(r["dataset"] for r in records if r["type"] == "dataset"):
-        for sequence in ("random", "active"):
+        for sequence, judged in [(s, j) for s in SEQUENCES for j in (False, True)]:
             fits = [r for r in records if r["type"] == "ssl" and r["dataset"] == name
-                    and r["sequence"] == sequence]
+                    and r["sequence"] == sequence and r.get("judged", False) == judged]
             if not fits:
                 continue
             delta = [100 * (r["ssl_accuracy"] - paired[(name, r["seed"], sequence,
@@ -481,7 +527,8 @@ def _paired_table(records, paired):
             kept = {}
             for r in worse:
                 kept[r["ssl_kept"]] = kept.get(r["ssl_kept"], 0) + 1
-            lines.append(f"| {name} | {sequence} | {len(fits)} | {np.mean(delta):+.2f} | "
+            lines.append(f"| {name} | {sequence}{', judged' if judged else ''} | {len(fits)} | "
+                         f"{np.mean(delta):+.2f} | "
                          f"{len(worse)} | "
                          + (", ".join(f"{k}: {v}" for k, v in sorted(kept.items(), key=str))
                             or "–") + " |")
@@ -535,13 +582,16 @@ def _savings(records, infos, base_arm, compare, how):
                      + " | ".join(f"**{100 * np.mean([v[n] for n in reachable]):.0f}%**"
                                   if v and all(n in v for n in reachable) else "–"
                                   for v in mean_saving.values()) + " |")
-    if mean_saving.get("c"):
-        c = mean_saving["c"]
+    for arm in ("c", "c_j", "e"):
+        if not mean_saving.get(arm):
+            continue
+        c = mean_saving[arm]
         ok_mean = np.mean(list(c.values())) >= 0.8
         ok_each = [n for n in reachable if c.get(n, -1) >= 0.8]
         ok_reach = all(n in c for n in reachable) and reachable and np.mean(
             [c[n] for n in reachable]) >= 0.8
-        lines += ["", f"Target (c) ≥ 80% fewer labels than {ARM_NAMES[base_arm]}: on average "
+        lines += ["", f"Target {ARM_NAMES[arm]} ≥ 80% fewer labels than {ARM_NAMES[base_arm]}: "
+                  "on average "
                   f"{100 * np.mean(list(c.values())):.0f}% — **{'met' if ok_mean else 'missed'}**"
                   + (f" (over the data sets whose bound allows 80%: "
                      f"**{'met' if ok_reach else 'missed'}**)" if len(reachable) < len(bounds)
@@ -601,17 +651,19 @@ def summarise(records, tag, paired_lr=None, notes=None):
         lines.append(f"| {name} | {info['batch']} | {n0} | {100 * info['full_accuracy']:.2f} | "
                      f"{100 * info['target']:.2f} | {start} | " + " | ".join(cells) + " |")
     if "a_s" in arms:
-        lines += _savings(records, infos, "a_s", [a for a in ("b", "c", "d_s") if a in arms],
+        lines += _savings(records, infos, "a_s",
+                          [a for a in ("b", "c", "d_s", "c_j", "f_s", "e") if a in arms],
                           "like for like: every arm's count found by the same search")
     if "a" in arms:
-        lines += _savings(records, infos, "a", [a for a in ("d", "c", "b") if a in arms],
+        lines += _savings(records, infos, "a",
+                          [a for a in ("d", "c", "b", "c_j", "f", "e") if a in arms],
                           "the supervised arms' first hit, scored every round (the anchor's "
                           "way); (b) and (c) by their search")
     lines += ["", "## What the SSL model kept, and the cost", "",
               "| dataset | sequence | SSL fits | kept (count) | SSL s/fit (median, max) | "
               "LR s/fit (median) | arm seconds (sum over seeds) |", "|---|---|---|---|---|---|---|"]
     for name in infos:
-        for sequence in ("random", "active"):
+        for sequence in SEQUENCES:
             ssl = [r for r in records if r["type"] == "ssl" and r["dataset"] == name
                    and r["sequence"] == sequence]
             sup = [r["supervised_seconds"] for r in records if r["type"] == "round"
@@ -656,7 +708,8 @@ def plot(records, path):
     infos = [r for r in records if r["type"] == "dataset"]
     if not infos:
         return
-    colours = {"a": "tab:gray", "b": "tab:blue", "c": "tab:red", "d": "tab:orange"}
+    colours = {"a": "tab:gray", "b": "tab:blue", "c": "tab:red", "d": "tab:orange",
+               "c_j": "tab:purple", "e": "tab:green", "f": "tab:olive"}
     cols = min(2, len(infos))
     n_rows = (len(infos) + cols - 1) // cols
     fig, axes = plt.subplots(n_rows, cols, figsize=(6.5 * cols, 4.4 * n_rows), squeeze=False)
@@ -667,17 +720,19 @@ def plot(records, path):
                 continue
             kinds, key = (("round", "search"), "supervised_accuracy") if scorer == "supervised" \
                 else (("ssl",), "ssl_accuracy")
+            judged = scorer == "ssl_judged"
             seeds = sorted({r["seed"] for r in records if r["type"] in kinds
                             and r["dataset"] == name and r["sequence"] == sequence})
             for i, seed in enumerate(seeds):
                 points = sorted((r["n_labels"], 100 * r[key]) for r in records
                                 if r["type"] in kinds and r["dataset"] == name
                                 and r["seed"] == seed and r["sequence"] == sequence
-                                and r.get(key) is not None)
+                                and r.get(key) is not None
+                                and r.get("judged", False) == judged)
                 if points:
                     xs, ys = zip(*points, strict=True)
                     ax.plot(xs, ys, color=colours[arm], lw=1, alpha=0.8,
-                            marker="o" if scorer == "ssl" else None, ms=3,
+                            marker="o" if scorer.startswith("ssl") else None, ms=3,
                             label=ARM_NAMES[arm] if i == 0 else None)
         ax.axhline(100 * info["target"], color="k", ls="--", lw=0.8,
                    label="99% of full supervision")
@@ -722,6 +777,8 @@ def main(argv=None):
     parser.add_argument("--no-cap-b", dest="cap_b", action="store_false",
                         help="search (b) beyond (a)'s count")
     parser.add_argument("--max-labels", type=int, default=10**9)
+    parser.add_argument("--random-share", type=float, default=0.25,
+                        help="share of each batch of the mixed sequence drawn at random")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--summarise-only", action="store_true")
     args = parser.parse_args(argv)
@@ -756,7 +813,7 @@ def main(argv=None):
         write(header(args, command))
         prepared = {}
         # first the arms of the target figure ((d) is free with (c)), then (b)
-        for phase in (("d", "c", "a", "d_s", "a_s"), ("b",)):
+        for phase in (("d", "c", "a", "d_s", "a_s", "f", "f_s", "e", "c_j"), ("b",)):
             arms = [arm for arm in phase if arm in args.arms]
             for name in args.datasets.split(",") if arms else ():
                 if name not in prepared:
