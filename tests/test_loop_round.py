@@ -1,5 +1,6 @@
 """The loop's commands: init, round and status, and a round killed half-way."""
 
+import functools
 import json
 import os
 import signal
@@ -174,3 +175,38 @@ def test_the_whole_loop_from_the_command_line_with_a_filled_csv(tmp_path):
     assert bad.exit_code == 2 and "query 'confusion' is not a query strategy" in bad.output
     with open_project(project).store() as store:
         assert store.rounds()["status"].tolist() == ["done", "done"]
+
+
+def test_the_guard_judges_on_the_labels_the_query_did_not_choose(tmp_path, monkeypatch):
+    from semiloop.loop.schema import RANDOM_REASON
+    from semiloop.methods.guarded import _GuardedSelection
+
+    seen = []
+    fit = _GuardedSelection.fit
+
+    @functools.wraps(fit)
+    def spy(self, X, y, **kwargs):
+        seen.append(kwargs.get("validation_rows"))
+        return fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(_GuardedSelection, "fit", spy)
+    project, truth = _init(tmp_path, n=400, n_labeled=12)
+    first = run_round(open_project(project), batch_size=16)
+    reasons = first.review["reason"].tolist()
+    assert reasons.count(RANDOM_REASON) == 4 and reasons[-4:] == [RANDOM_REASON] * 4
+    assert seen == [None]                      # every label so far came with the data
+    _answer(project, truth, first.batch_id)
+    second = run_round(open_project(project), batch_size=16)
+    with open_project(project).store() as store:
+        chosen = store.chosen_items()
+    asked = set(first.review["sample_id"])
+    randomly = set(first.review["sample_id"][first.review["reason"] == RANDOM_REASON])
+    assert chosen == (asked - randomly) | set(second.review["sample_id"][
+        second.review["reason"] != RANDOM_REASON])
+    # 8 labels from the data outside the validation set, and the 4 random draws
+    assert second.metrics["n_human"] == 24 and second.metrics["n_judged"] == 12
+    assert seen[1] is not None and int(seen[1].sum()) == 12
+    config = project / "semiloop.toml"
+    config.write_text(config.read_text().replace("random_share = 0.25", "random_share = 2"))
+    with pytest.raises(SemiloopError, match="random_share must be a number from 0 to 1"):
+        run_round(open_project(project))

@@ -106,7 +106,9 @@ def round_(
         metrics = result.metrics
         console = _console()
         console.print(_text(f"round {result.round}: trained on {metrics['n_human']} human "
-                            f"and {metrics['n_rule']} rule labels"), soft_wrap=True)
+                            f"and {metrics['n_rule']} rule labels; the guard judged on "
+                            f"{metrics['n_judged']} human labels not chosen by the query"),
+                      soft_wrap=True)
         if metrics.get("accuracy") is not None:
             console.print(_text(
                 f"validation ({metrics['n_validation']} human labels): accuracy "
@@ -176,10 +178,11 @@ def _print_status(console, summary):
                       str(sum(counts.values())))
     console.print(table)
     if summary["rounds"]:
-        rounds = _table("rounds", ["round", "status", "human labels", "accuracy", "supervised",
-                                   "macro-F1"])
+        rounds = _table("rounds", ["round", "status", "human labels", "judged on", "accuracy",
+                                   "supervised", "macro-F1"])
         for r in summary["rounds"]:
             rounds.add_row(str(r["round"]), r["status"], _count(r["n_human"]),
+                           _count(r["n_judged"]),
                            _share(r["accuracy"]), _share(r["supervised_accuracy"]),
                            "" if r["macro_f1"] is None else f"{r['macro_f1']:.3f}")
         console.print(rounds)

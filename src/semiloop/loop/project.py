@@ -266,6 +266,9 @@ seed = {seed}
 # labels asked per round, and how the batch is chosen
 batch_size = 20
 query = "margin"
+# the share of each batch drawn at random: the safety guard judges the pipeline on
+# these (and the labels you started with), never on the rows the query chose
+random_share = 0.25
 seed = {seed}
 
 # the pipeline: one or more stages, each stage's labels feeding the next;
@@ -276,7 +279,7 @@ model = "logreg"
 """
 
 
-_DEFAULTS = {"round": {"batch_size": 20, "query": "margin", "seed": 0},
+_DEFAULTS = {"round": {"batch_size": 20, "query": "margin", "random_share": 0.25, "seed": 0},
              "pipeline": [{"method": "self-training", "model": "logreg"}],
              "validation": {}, "rules": []}
 

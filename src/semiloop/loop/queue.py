@@ -9,7 +9,11 @@ out of distribution (farther from every labeled row than
 :data:`OOD_PERCENTILE` of the labeled rows lie from their own nearest
 labeled neighbours; :func:`semiloop.trust.row_scores`), farthest first.
 Flagged rows take up to ``flagged_share`` of the batch
-(:func:`semiloop.active.review_batch`).
+(:func:`semiloop.active.review_batch`). A ``random_share`` of the batch is
+drawn uniformly from the pool first: labels chosen by a strategy or flagged
+sit near a model's boundary or off the data, so the safety guard judges the
+pipeline on the labels drawn at random alone (``validation_rows``), and these
+keep that judgement honest as the project grows.
 """
 
 from dataclasses import dataclass
@@ -46,7 +50,7 @@ class ChosenRows:
 
 
 def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, labeled_rows, seed,
-                 flagged_share=FLAGGED_SHARE):
+                 flagged_share=FLAGGED_SHARE, random_share=0.0, round_number=0):
     """Choose ``size`` rows of ``pool`` for people to label.
 
     Parameters
@@ -67,6 +71,12 @@ def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, labeled_r
         Positions of the labeled rows among them: the diverse strategies'
         cover starts from them, and distances are measured to them.
     seed : int
+        Seeds the strategy, and with ``round_number`` the random draw.
+    flagged_share : float, default=FLAGGED_SHARE
+    random_share : float in [0, 1], default=0.0
+        The share of the batch (rounded) drawn uniformly from the pool, with
+        the reason :data:`~semiloop.loop.schema.RANDOM_REASON`; they come last.
+    round_number : int, default=0
 
     Returns
     -------
@@ -74,6 +84,15 @@ def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, labeled_r
     """
     from semiloop.active import query
     from semiloop.active import review_batch as merge
+    from semiloop.loop.schema import RANDOM_REASON
+
+    size = min(size, len(pool))
+    n_random = round(random_share * size)
+    rng = np.random.default_rng([seed, round_number])
+    drawn = np.sort(rng.choice(pool, n_random, replace=False))
+    pool, size = np.setdiff1d(pool, drawn), size - n_random
+    if not size:
+        return ChosenRows(drawn, np.full(n_random, np.nan), [RANDOM_REASON] * n_random)
 
     encoder, model = pipeline.named_steps["encode"], pipeline.named_steps["ssl"]
     encoded = encoder.transform(frame)
@@ -87,8 +106,10 @@ def review_batch(pipeline, frame, pool, size, *, strategy, train_rows, labeled_r
     batch = merge(chosen, flagged, reasons, size, flagged_share=flagged_share)
     score_of = dict(zip(chosen.pool_ids.tolist(), chosen.scores.tolist(), strict=True))
     rows = np.asarray(batch.ids, dtype=int)
-    return ChosenRows(rows, np.array([score_of.get(r, np.nan) for r in rows.tolist()]),
-                      list(batch.reasons))
+    return ChosenRows(np.concatenate([rows, drawn]).astype(int),
+                      np.array([score_of.get(r, np.nan) for r in rows.tolist()]
+                               + [np.nan] * n_random),
+                      list(batch.reasons) + [RANDOM_REASON] * n_random)
 
 
 def _held_back(model, train_rows, pool):

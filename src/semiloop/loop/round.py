@@ -100,6 +100,11 @@ def run_round(project, *, batch_size=None, callbacks=None):
     batch_size = int(config["round"]["batch_size"] if batch_size is None else batch_size)
     if batch_size < 0:
         raise SemiloopError(f"batch size must be 0 or more; got {batch_size}")
+    random_share = config["round"]["random_share"]
+    if isinstance(random_share, bool) or not isinstance(random_share, int | float) or not (
+            0 <= random_share <= 1):
+        raise SemiloopError(f"[round] random_share must be a number from 0 to 1; got "
+                            f"{random_share!r}")
     if config["round"]["query"] not in STRATEGIES:
         raise SemiloopError(f"[round] query {config['round']['query']!r} is not a query "
                             f"strategy; use one of {', '.join(STRATEGIES)}")
@@ -114,7 +119,7 @@ def run_round(project, *, batch_size=None, callbacks=None):
                             "import) before a round")
         seed = int(config["round"]["seed"])
         parameters = {"batch_size": batch_size, "query": config["round"]["query"],
-                      "seed": seed}
+                      "random_share": random_share, "seed": seed}
         round_number = store.start_round(stages, parameters)
         try:
             if any(stage["method"] == "rules" for stage in stages):
@@ -130,10 +135,12 @@ def run_round(project, *, batch_size=None, callbacks=None):
                              np.searchsorted(present, rule_codes), -1)
             pipeline = _pipeline(config, stages, votes[train], rule_confidence[train],
                                  seed, callbacks)
+            judged = (human >= 0) & ~np.isin(ids, list(store.chosen_items()))
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", message=r".* have a single labeled row",
                                         category=SemiloopWarning)
-                pipeline.fit(frame[train], names[train])
+                pipeline.fit(frame[train], names[train],
+                             **_judged_on(pipeline, judged[train], human[train] >= 0))
             seconds = time.perf_counter() - started
             proba = pipeline.predict_proba(frame)
             labels_of = np.asarray(pipeline.classes_)
@@ -143,9 +150,11 @@ def run_round(project, *, batch_size=None, callbacks=None):
             metrics = _metrics(pipeline, frame, names, human, validation, train, classes,
                                config, seed)
             metrics.update({"n_human": int((human[train] >= 0).sum()),
+                            "n_judged": int(judged[train].sum()),
                             "n_rule": _n_rule(pipeline), "seconds": round(seconds, 2)})
             review = _review(pipeline, frame, ids, human, validation, labels_of, proba,
-                             batch_size, config["round"]["query"], seed)
+                             batch_size, config["round"]["query"], seed, random_share,
+                             round_number)
             model_file = f"{MODELS_FOLDER}/round-{round_number}.skops"
             _save(project, pipeline, model_file)
             batch_id = store.finish_round(
@@ -335,7 +344,21 @@ def _n_rule(pipeline):
     return 0
 
 
-def _review(pipeline, frame, ids, human, validation, labels_of, proba, size, strategy, seed):
+def _judged_on(pipeline, judged, labeled):
+    """``fit`` keywords that make the guard judge on the labels not chosen by a strategy.
+
+    Nothing where every label is such a one, or where the model has no guard to tell.
+    """
+    import inspect
+
+    model = pipeline.named_steps["ssl"]
+    if judged[labeled].all() or "validation_rows" not in inspect.signature(model.fit).parameters:
+        return {}
+    return {"ssl__validation_rows": judged}
+
+
+def _review(pipeline, frame, ids, human, validation, labels_of, proba, size, strategy, seed,
+            random_share=0.0, round_number=0):
     """The next items to ask about: unlabeled, outside the validation set, best first."""
     from semiloop.loop.queue import review_batch
 
@@ -345,7 +368,8 @@ def _review(pipeline, frame, ids, human, validation, labels_of, proba, size, str
         return pd.DataFrame({c: [] for c in columns})
     chosen = review_batch(pipeline, frame, pool, size, strategy=strategy,
                           train_rows=np.flatnonzero(~validation),
-                          labeled_rows=np.flatnonzero(~validation & (human >= 0)), seed=seed)
+                          labeled_rows=np.flatnonzero(~validation & (human >= 0)), seed=seed,
+                          random_share=random_share, round_number=round_number)
     return pd.DataFrame({"sample_id": ids[chosen.rows], "score": chosen.scores,
                          "reason": chosen.reasons,
                          "suggestion": labels_of[proba[chosen.rows].argmax(axis=1)]})[columns]

@@ -18,6 +18,9 @@ SCHEMA_VERSION = 1
 
 #: where a label comes from, most trusted first
 SOURCES = ("human", "rule", "pseudo")
+#: the ``review_items.reason`` of a row drawn at random from the pool: its label represents
+#: the data, so the guard may judge on it
+RANDOM_REASON = "random draw (the guard judges models on it)"
 
 SCHEMA = """
 CREATE TABLE meta (

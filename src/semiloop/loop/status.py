@@ -114,6 +114,7 @@ def _round(row):
     return {"round": int(row.round), "status": row.status, "started_at": row.started_at,
             "n_human": None if _missing(row.n_human) else int(row.n_human),
             "n_rule": None if _missing(row.n_rule) else int(row.n_rule),
+            "n_judged": metrics.get("n_judged"),
             "accuracy": metrics.get("accuracy"), "macro_f1": metrics.get("macro_f1"),
             "supervised_accuracy": metrics.get("supervised_accuracy"),
             "outcome": metrics.get("outcome"), "message": row.message,

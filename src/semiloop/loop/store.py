@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from semiloop.errors import DataError, SemiloopError
-from semiloop.loop.schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION, SOURCES
+from semiloop.loop.schema import MIGRATIONS, RANDOM_REASON, SCHEMA, SCHEMA_VERSION, SOURCES
 
 __all__ = ["ImportResult", "ProjectStore", "content_hash"]
 
@@ -360,6 +360,16 @@ class ProjectStore:
                                 f"{known or 'none yet (run `semiloop round` first)'}")
         return self._frame("SELECT sample_id, position, score, reason, suggestion "
                            "FROM review_items WHERE batch_id = ? ORDER BY position", (batch_id,))
+
+    def chosen_items(self):
+        """Sample ids that a review batch asked about for a reason other than a random draw.
+
+        Their labels were chosen near a model's boundary or flagged by the trust
+        checks, so the guard does not judge on them (:func:`semiloop.loop.round.run_round`).
+        """
+        rows = self._db.execute("SELECT DISTINCT sample_id FROM review_items WHERE reason != ?",
+                                (RANDOM_REASON,)).fetchall()
+        return {row[0] for row in rows}
 
     def imports(self):
         """Every import of labels (DataFrame), oldest first."""
