@@ -20,23 +20,34 @@ They fix what scikit-learn's graph methods get wrong, and scale:
 :class:`SparseLabelSpreading` and :class:`SparseLabelPropagation` (in
 :mod:`semiloop.methods.graph_sparse`) share :class:`_SparseGraphClassifier`
 and differ only in ``_solve``.
+
+A fit has two parts: the graph, which depends on the rows alone (the
+neighbour index, ``W``, its normalisation ``S`` and the connected
+components), and the solve from the labels. ``fit_held_out`` builds the
+graph once for all the guard's folds (:mod:`semiloop.methods.guarded`)
+and solves each fold with its labels hidden.
 """
 
 import warnings
 from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from semiloop._compat import Interval, StrOptions, validate_data
 from semiloop.data.labels import check_labels, encode_labels
-from semiloop.errors import SemiloopError
+from semiloop.errors import SemiloopError, SemiloopWarning
+from semiloop.guard import stack_held_out
 from semiloop.methods.graph_reach import (
+    component_labels,
     extend_breadth_first,
     labeled_components,
     row_normalize,
@@ -56,6 +67,17 @@ __all__ = ["DENSE_KERNEL_LIMIT", "SELECTION_TOL"]
 DENSE_KERNEL_LIMIT = 20_000
 # Relative residual of the solves that choose α.
 SELECTION_TOL = 1e-2
+# Fitted attributes that depend on the rows alone: shared by the folds of fit_held_out.
+_GRAPH_ATTRIBUTES = ("X_", "n_features_in_", "feature_names_in_", "neighbor_index_",
+                     "bandwidth_")
+
+
+class _Graph(NamedTuple):
+    """What the rows alone decide: the affinity ``W``, its normalisation ``S``, the components."""
+
+    W: sparse.csr_array
+    S: sparse.csr_array
+    component: np.ndarray
 
 
 class _SparseGraphClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
@@ -97,25 +119,104 @@ class _SparseGraphClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         with np.errstate(under="ignore"):
             return self._fit(X, y)
 
+    def fit_held_out(self, X, y, folds):
+        """Fit on every row, and predict each fold's held-out labels with them hidden.
+
+        The guard (:class:`~semiloop.methods.guarded.GuardedClassifier`,
+        :class:`~semiloop.methods.auto.AutoClassifier`) scores a method on folds
+        of the labeled rows, each fitted with the fold's labels hidden. Refitting
+        would rebuild the same graph for every fold; here the graph, which
+        depends on ``X`` alone, is built once, and each fold is a fresh solve
+        from its own labels (α chosen again with ``alpha="auto"``), with the
+        held-out probabilities a separate ``fit`` on those labels would give.
+        The model ends fitted on all labels, as ``fit(X, y)`` leaves it; only
+        that fit warns. A subclass that overrides ``fit`` is refitted per fold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels with unlabeled rows marked as in :meth:`fit` (the
+            guard passes class codes, ``-1`` for unlabeled).
+        folds : list of (repeat, train, held_out)
+            Positions into the labeled rows; the ``held_out`` rows of a fold are
+            unlabeled in its fit (:func:`semiloop.guard.make_splits`).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_stacked, n_classes)
+            The folds' held-out probabilities in the columns of ``classes_``
+            (zero for a class the fold has no label of), stacked by
+            :func:`semiloop.guard.stack_held_out`.
+        """
+        self._validate_params()
+        with np.errstate(under="ignore"):
+            if type(self).fit is not _SparseGraphClassifier.fit:
+                return self._refit_held_out(X, y, folds)
+            return self._fit_held_out(X, y, folds)
+
     def _fit(self, X, y):
-        codes, self.classes_ = encode_labels(column_or_1d(y, warn=True))
+        X, codes, classes = self._check_rows_and_labels(X, y)
+        return self._fit_labels(self._fit_graph(X), codes, classes)
+
+    def _fit_held_out(self, X, y, folds):
+        X, codes, classes = self._check_rows_and_labels(X, y)
+        graph = self._fit_graph(X)
+        parts = []
+        for hidden, partial in _hide_folds(codes, folds):
+            fold = clone(self)
+            for name in _GRAPH_ATTRIBUTES:
+                if hasattr(self, name):
+                    setattr(fold, name, getattr(self, name))
+            with _fold_warnings_ignored():
+                fold_codes, fold_classes = encode_labels(partial)
+                check_labels(fold_codes, fold_classes, warn_single=False)
+                fold._fit_labels(graph, fold_codes, fold_classes)
+            parts.append(_in_columns(fold._proba(X[hidden]), fold_classes, len(classes)))
+        self._fit_labels(graph, codes, classes)
+        return stack_held_out(parts, folds, np.count_nonzero(codes >= 0))
+
+    def _refit_held_out(self, X, y, folds):
+        """:meth:`fit_held_out` by one ``fit`` per fold, for a subclass with its own ``fit``."""
+        codes, classes = encode_labels(column_or_1d(y, warn=True))
+        parts = []
+        for hidden, partial in _hide_folds(codes, folds):
+            with _fold_warnings_ignored():
+                fold = clone(self).fit(X, partial)
+            parts.append(_in_columns(fold.predict_proba(_safe_indexing(X, hidden)),
+                                     fold.classes_, len(classes)))
+        self.fit(X, y)
+        return stack_held_out(parts, folds, np.count_nonzero(codes >= 0))
+
+    def _check_rows_and_labels(self, X, y):
+        """Validated rows, class codes (``-1``: unlabeled) and the sorted classes."""
+        codes, classes = encode_labels(column_or_1d(y, warn=True))
         X, codes = validate_data(self, X, codes, dtype=[np.float64, np.float32],
                                  ensure_min_samples=2)
-        check_labels(codes, self.classes_, warn_single=False)
-        self.X_ = X
-        labeled = codes >= 0
-        n_classes = len(self.classes_)
-        self.class_prior_ = np.bincount(codes[labeled], minlength=n_classes) / labeled.sum()
+        check_labels(codes, classes, warn_single=False)
+        return X, codes, classes
 
+    def _fit_graph(self, X):
+        """Set ``X_`` and the neighbour index; the graph of the rows, for any labels."""
+        self.X_ = X
         W = self._build_graph()
         S = normalize_symmetric(W)
         if S.shape[0] > DENSE_KERNEL_LIMIT:
             S = S.astype(np.float32)
+        return _Graph(W, S, component_labels(W))
+
+    def _fit_labels(self, graph, codes, classes):
+        """Solve on ``graph`` from the labels ``codes`` (indices into ``classes``)."""
+        W, S = graph.W, graph.S
+        self.classes_ = classes
+        labeled = codes >= 0
+        n_rows, n_classes = len(codes), len(classes)
+        self.class_prior_ = np.bincount(codes[labeled], minlength=n_classes) / labeled.sum()
 
         def seeds_for(hidden_rows=()):
             kept = labeled.copy()
             kept[np.asarray(hidden_rows, dtype=int)] = False
-            seeds = np.zeros((len(X), n_classes), dtype=S.dtype)
+            seeds = np.zeros((n_rows, n_classes), dtype=S.dtype)
             seeds[np.flatnonzero(kept), codes[kept]] = 1.0
             if self.class_balance == "seeds":
                 # One unit of seed mass per class: with α near 1 the solution is
@@ -132,21 +233,23 @@ class _SparseGraphClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
                 f"(relative residual {self.relative_residual_:.2g} > tol {self.tol}); "
                 f"raise max_iter, or, if it is far above tol, scale the features or use "
                 f"kernel='knn' (parts of the graph joined only by tiny weights make the "
-                f"system nearly singular)", ConvergenceWarning, stacklevel=3)
+                f"system nearly singular)", ConvergenceWarning, stacklevel=4)
         scores = np.maximum(np.asarray(scores, dtype=np.float64), 0.0)
         if self.class_balance == "mass":
             scores = _class_mass_normalize(scores, ~labeled, self.class_prior_)
-        reachable = labeled_components(W, labeled)
+        reachable = labeled_components(W, labeled, component=graph.component)
         scores, self.n_extended_ = extend_breadth_first(W, scores, reachable)
         self.label_distributions_, unreached = row_normalize(scores, self.class_prior_)
         self.n_unreached_ = int(unreached.sum())
         fix = (f"Raise n_neighbors (now {self.n_neighbors})" if self.kernel == "knn" else
                f"Lower gamma (now {self.gamma}) or scale the features" if self.kernel == "rbf"
                else "Change the kernel so that it joins those rows to labeled ones")
-        warn_unreached(self.n_unreached_, len(X), fix, stacklevel=4)
+        warn_unreached(self.n_unreached_, n_rows, fix, stacklevel=5)
         transduction = self.label_distributions_.argmax(axis=1)
         transduction[labeled] = codes[labeled]
         self.transduction_ = self.classes_[transduction]
+        # No guard inside: the guard that wraps this method (it reads this) keeps it or not.
+        self.used_unlabeled_ = True
         return self
 
     def _build_graph(self):
@@ -215,6 +318,10 @@ class _SparseGraphClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._proba(X)
+
+    def _proba(self, X):
+        """:meth:`predict_proba` of validated rows."""
         with np.errstate(under="ignore"):
             weights = self._out_of_sample_weights(X)
             return row_normalize(np.asarray(weights @ self.label_distributions_),
@@ -233,6 +340,32 @@ class _SparseGraphClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         """
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
+
+
+def _hide_folds(codes, folds):
+    """For each fold, its held-out rows and the class codes with their labels hidden."""
+    labeled = np.flatnonzero(codes >= 0)
+    for _, _, held_out in folds:
+        hidden = labeled[np.asarray(held_out, dtype=int)]
+        partial = codes.copy()
+        partial[hidden] = -1
+        yield hidden, partial
+
+
+@contextmanager
+def _fold_warnings_ignored():
+    """What a fold's fit would warn of, the fit on all labels warns of once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SemiloopWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _in_columns(proba, columns, n_classes):
+    """``proba`` of a fit that saw the classes ``columns`` (codes), in all ``n_classes`` columns."""
+    out = np.zeros((len(proba), n_classes))
+    out[:, columns] = proba
+    return out
 
 
 def _class_mass_normalize(scores, unlabeled, prior):

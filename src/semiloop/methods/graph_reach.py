@@ -34,8 +34,8 @@ from scipy.sparse.csgraph import connected_components
 
 from semiloop.errors import SemiloopWarning
 
-__all__ = ["extend_breadth_first", "fill_unreached", "labeled_components", "row_normalize",
-           "warn_unreached"]
+__all__ = ["component_labels", "extend_breadth_first", "fill_unreached", "labeled_components",
+           "row_normalize", "warn_unreached"]
 
 
 def row_normalize(scores, prior):
@@ -72,7 +72,12 @@ def fill_unreached(distributions, prior):
     return row_normalize(np.nan_to_num(distributions, nan=0.0, posinf=0.0), prior)
 
 
-def labeled_components(W, labeled):
+def component_labels(W):
+    """The connected component of each row of the graph ``W`` (edges in either direction)."""
+    return connected_components(sparse.csr_array(W), directed=False)[1]
+
+
+def labeled_components(W, labeled, *, component=None):
     """Mask of the rows whose connected component of the graph holds a labeled row.
 
     Parameters
@@ -80,8 +85,12 @@ def labeled_components(W, labeled):
     W : sparse matrix of shape (n_rows, n_rows)
         The affinity graph; an edge is a nonzero entry, in either direction.
     labeled : ndarray of bool, shape (n_rows,)
+    component : ndarray of int, shape (n_rows,), default=None
+        :func:`component_labels` of ``W``, where already known (they depend
+        on the graph alone, not on the labels).
     """
-    _, component = connected_components(sparse.csr_array(W), directed=False)
+    if component is None:
+        component = component_labels(W)
     has_label = np.zeros(component.max() + 1, dtype=bool)
     has_label[component[labeled]] = True
     return has_label[component]

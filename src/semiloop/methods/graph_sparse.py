@@ -93,6 +93,9 @@ class SparseLabelSpreading(_SparseGraphClassifier):
         Conjugate gradient steps of the final solve.
     relative_residual_ : float
         Its final relative residual, the worst class.
+    used_unlabeled_ : bool
+        Always True: every row is in the graph, and there is no guard inside
+        to fall back to a supervised model (the guard around it reads this).
     n_features_in_ : int
 
     See Also
@@ -106,6 +109,8 @@ class SparseLabelSpreading(_SparseGraphClassifier):
     about O(n√n) (faiss); each conjugate gradient step is O(n·k·c) for k
     neighbours and c classes, and ``alpha="auto"`` adds one solve per
     candidate with the folds' seeds side by side. Memory grows as n·k.
+    ``fit_held_out`` (what the guard calls) builds the graph once for all its
+    folds and solves each fold from its own labels.
 
     References
     ----------
@@ -207,7 +212,7 @@ class SparseLabelPropagation(_SparseGraphClassifier):
     Attributes
     ----------
     X_, classes_, label_distributions_, transduction_, class_prior_, n_unreached_, \
-n_extended_, n_iter_, relative_residual_, n_features_in_ :
+n_extended_, n_iter_, relative_residual_, used_unlabeled_, n_features_in_ :
         As in :class:`SparseLabelSpreading`. ``n_iter_`` is 0 when every row
         is labeled (the system for the unlabeled rows is empty).
 
