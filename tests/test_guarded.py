@@ -214,12 +214,26 @@ def test_callbacks_hear_each_held_out_fold_finish():
     model = GuardedClassifier(_spreading(), LogisticRegression(), cv=3, validation_size=1,
                               callbacks=[heard], n_jobs=2).fit(X, y)
     n_folds = 3
-    for stage in ("supervised model on held-out folds",
-                  "SparseLabelSpreading on held-out folds"):
-        steps = [(done, total) for name, done, total in heard.steps if name == stage]
-        assert steps == [(done, n_folds) for done in range(1, n_folds + 1)]
-    assert model.used_unlabeled_
-    assert heard.steps[-1] == (f"fitting {model.kept_} on every row", 0, 1)
+    steps = [(done, total) for name, done, total in heard.steps
+             if name == "supervised model on held-out folds"]
+    assert steps == [(done, n_folds) for done in range(1, n_folds + 1)]
+    # label spreading scores every fold in one fit (fit_held_out): its start and its end
+    steps = [(done, total) for name, done, total in heard.steps
+             if name == "SparseLabelSpreading on held-out folds"]
+    assert steps == [(0, n_folds), (n_folds, n_folds)]
+    assert model.used_unlabeled_            # and fitted on every row by that one fit
+    assert not any(name.startswith("fitting") for name, _, _ in heard.steps)
+    # a method without fit_held_out (scikit-learn's) is refitted once per fold
+    from sklearn.semi_supervised import LabelSpreading
+
+    refitted = GuardedClassifier(LabelSpreading(kernel="knn", n_neighbors=10),
+                                 LogisticRegression(), cv=3, validation_size=1,
+                                 callbacks=[heard := Heard()]).fit(X, y)
+    steps = [(done, total) for name, done, total in heard.steps
+             if name == "LabelSpreading on held-out folds"]
+    assert steps == [(done, n_folds) for done in range(1, n_folds + 1)]
+    assert refitted.used_unlabeled_
+    assert heard.steps[-1] == (f"fitting {refitted.kept_} on every row", 0, 1)
 
 
 class _RightOnUnmarkedRows(LogisticRegression):
@@ -260,3 +274,26 @@ def test_validation_rows_decide_what_the_guard_judges_on():
     auto = AutoClassifier(LogisticRegression(), random_state=0)
     auto.fit(X, y_partial, validation_rows=X[:, 1] == 0)
     assert len(auto.supervised_score_.correct) == 60
+
+
+def test_a_scaled_graph_pipeline_scores_its_folds_in_one_fit_as_refits_would():
+    from sklearn.feature_selection import SelectKBest
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    from semiloop.methods.guarded import _holds_out_itself
+
+    X, y = make_moons(300, noise=0.08, random_state=0)
+    y_partial = np.where(np.random.default_rng(0).random(300) < 0.1, y, -1)
+    hooked = make_pipeline(StandardScaler(), _spreading())
+    refitted = make_pipeline(FunctionTransformer(), StandardScaler(), _spreading())
+    assert _holds_out_itself(hooked) and not _holds_out_itself(refitted)
+    assert not _holds_out_itself(make_pipeline(SelectKBest(k=1), _spreading()))
+    one = GuardedClassifier(hooked, LogisticRegression(), random_state=0).fit(X, y_partial)
+    per_fold = GuardedClassifier(refitted, LogisticRegression(),
+                                 random_state=0).fit(X, y_partial)
+    assert one.kept_ == per_fold.kept_ == "SparseLabelSpreading"
+    np.testing.assert_allclose(one.validation_score_.brier, per_fold.validation_score_.brier,
+                               atol=1e-10)
+    np.testing.assert_allclose(one.predict_proba(X), per_fold.predict_proba(X), atol=1e-10)
+    assert not hasattr(hooked[-1], "classes_")     # the caller's pipeline is not fitted

@@ -191,7 +191,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             started = time.perf_counter()
             fitted[name], proba = self._method_held_out(method, X, codes, labeled, folds, name)
             seconds[name] = time.perf_counter() - started
-            if fitted[name] is not None and not fitted[name].used_unlabeled_:
+            if fitted[name] is not None and not _final_step(fitted[name]).used_unlabeled_:
                 skipped[name] = "its own guard kept no pseudo-label: it is the supervised model"
                 continue
             scores[name] = score_out_of_fold(truth, proba, n_repeats=n_repeats)
@@ -260,9 +260,20 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
     def _method_held_out(self, method, X, codes, labeled, folds, name):
         """``(fitted or None, stacked held-out probabilities)`` of one semi-supervised method."""
         n_classes = len(self.classes_)
-        if hasattr(method, "fit_held_out"):  # fresh from _candidates: not cloned, so that
-            proba = method.fit_held_out(X, codes, folds)  # its callbacks stay the caller's
-            return method, proba
+        if _holds_out_itself(method):
+            # one fit scores every fold (self-training's guard runs them anyway; a graph
+            # method builds its graph once); a clone, since the method may be the caller's
+            stage = f"{name} on held-out folds"
+            notify(self.callbacks, "on_progress", self, stage=stage, done=0, total=len(folds))
+            fitted = _clone_with_callbacks(method)
+            if isinstance(fitted, Pipeline):  # the steps before it see the rows alone
+                rows = fitted[:-1].fit_transform(X)
+                proba = fitted.steps[-1][1].fit_held_out(rows, codes, folds)
+            else:
+                proba = fitted.fit_held_out(X, codes, folds)
+            notify(self.callbacks, "on_progress", self, stage=stage, done=len(folds),
+                   total=len(folds))
+            return fitted, proba
 
         def job(held_out):
             def run():
@@ -402,6 +413,29 @@ class GuardedClassifier(_GuardedSelection):
 
     def _candidates(self, n_classes):
         return {candidate_name(self.method): self.method}
+
+
+def _final_step(estimator):
+    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+
+
+def _holds_out_itself(method):
+    """Whether ``method`` scores given folds in one fit (``fit_held_out``), itself or as a
+    pipeline's last step after scalers (they learn from the rows alone, as in every fold;
+    a step that may learn from the labels, such as a feature selection, is refitted per fold)."""
+    from sklearn.preprocessing import (
+        MaxAbsScaler,
+        MinMaxScaler,
+        Normalizer,
+        RobustScaler,
+        StandardScaler,
+    )
+
+    if not hasattr(_final_step(method), "fit_held_out"):
+        return False
+    label_free = (MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler, StandardScaler)
+    return not isinstance(method, Pipeline) or all(
+        isinstance(step, label_free) for _, step in method.steps[:-1])
 
 
 def _clone_with_callbacks(method):
