@@ -18,9 +18,9 @@ Examples
 ...                     combiner="dawid_skene", classes=["billing", "fraud"])
 >>> seeds.head(3).round(2).reset_index()
    row  label class_name  confidence source     combiner
-0    0      0    billing        0.98   rule  dawid_skene
+0    0      0    billing        0.96   rule  dawid_skene
 1    1      1      fraud        1.00   rule  dawid_skene
-2    3      1      fraud        0.99   rule  dawid_skene
+2    3      1      fraud        1.00   rule  dawid_skene
 """
 
 import numpy as np
