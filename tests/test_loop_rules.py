@@ -106,14 +106,23 @@ def test_dawid_skene_labels_that_collapse_or_lose_to_majority_vote_are_not_used(
     from semiloop.loop.rules import _collapsed
 
     majority = np.array([0, 1, 2, 0, 1, 2, -1, -1])
-    assert _collapsed(majority.copy(), majority, np.full(8, -1), 3) is None
+    voted = np.array([True] * 7 + [False])             # item 6: a tie in majority vote
+    assert _collapsed(majority.copy(), majority, np.full(8, -1), 3, voted) is None
     onto_one = np.where(majority >= 0, 0, -1)
     assert "collapse onto a few classes (class shares 0.67" in _collapsed(
-        onto_one, majority, np.full(8, -1), 3)
+        onto_one, majority, np.full(8, -1), 3, voted)
     human = np.tile([0, 1, 2, 0, 1, 2, -1, -1], 2)
-    worse = np.tile([0, 1, 2, 0, 2, 1, -1, -1], 2)
+    worse = np.tile([0, 1, 2, 0, 2, 1, -1, -1], 2)   # 4 misses where majority vote is right
     assert "less accurate than majority vote's on 12 human labels (67% against 100%)" in (
-        _collapsed(worse, np.tile(majority, 2), human, 3))
+        _collapsed(worse, np.tile(majority, 2), human, 3, np.tile(voted, 2)))
+    # one miss more is no evidence (McNemar: p = 0.5); a tie majority vote cannot settle and
+    # the label model gets right counts for it
+    human = np.tile([0, 1, 2, 0, 1, 2, 1, -1], 2)
+    one_worse = np.tile([0, 1, 2, 0, 1, 2, 1, -1], 2)
+    one_worse[4] = 2
+    assert _collapsed(one_worse, np.tile(majority, 2), human, 3, np.tile(voted, 2)) is None
+    settles_ties = np.tile([0, 1, 2, 0, 2, 1, 1, -1], 2)   # 4 misses, 2 ties settled
+    assert _collapsed(settles_ties, np.tile(majority, 2), human, 3, np.tile(voted, 2)) is None
 
 
 def test_a_dawid_skene_round_warns_and_falls_back_when_its_labels_collapse(tmp_path):
