@@ -62,8 +62,7 @@ SUPERVISED = "supervised"
 
 def candidate_name(estimator):
     """A readable name for a method: its class, or its last pipeline step's class."""
-    steps = estimator.steps if isinstance(estimator, Pipeline) else None
-    return type(steps[-1][1] if steps else estimator).__name__
+    return type(_final_step(estimator)).__name__
 
 
 class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
