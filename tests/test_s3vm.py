@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from semiloop import S3VM
-from semiloop.errors import DataError
+from semiloop.errors import DataError, SemiloopError
 from semiloop.methods.calibration import expected_calibration_error
 from semiloop.methods.s3vm import _Objective
 
@@ -81,6 +81,44 @@ def test_balance_holds_the_predicted_share_at_the_labeled_ratio():
     assert np.mean(share.transduction_ == y) > np.mean(free.transduction_ == y) + 0.03
 
 
+def _actively_chosen(seed=0):
+    """The 80/20 overlap, but 20 labels, 10 per class, from the band |x| < 2 (a query's pick)."""
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal([-1.5, 0], 1, (1600, 2)), rng.normal([1.5, 0], 1, (400, 2))])
+    y = np.repeat([0, 1], [1600, 400])
+    band = np.abs(X[:, 0]) < 2
+    labeled = np.r_[rng.choice(np.flatnonzero(band & (y == 0)), 10, replace=False),
+                    rng.choice(np.flatnonzero(band & (y == 1)), 10, replace=False)]
+    return X, y, _keep_labels(y, labeled)
+
+
+def test_class_prior_sets_the_balanced_share():
+    X, y, y_partial = _actively_chosen()
+    unlabeled = y_partial == -1
+    labeled_share = S3VM().fit(X, y_partial)  # the labels say 50/50; the pool is 80/20
+    assert labeled_share.history_[-1].positive_ratio[0] == pytest.approx(0.5, abs=0.01)
+    given = S3VM(class_prior=[0.8, 0.2]).fit(X, y_partial)
+    assert given.history_[-1].target_ratio == [pytest.approx(0.2)]
+    assert given.history_[-1].positive_ratio[0] == pytest.approx(0.2, abs=0.01)
+    np.testing.assert_allclose(given.class_prior_, [0.8, 0.2])
+    predicted = S3VM(class_prior="predicted").fit(X, y_partial)
+    share = predicted.class_prior_[1]
+    assert 0.2 < share < 0.4, share  # the pool's 0.2 from 20 labels: 0.29-0.34, seeds 0-4
+    assert np.mean(predicted.predict(X[unlabeled]) == 1) == pytest.approx(share, abs=0.01)
+    accuracy = {name: np.mean(model.transduction_ == y) for name, model in
+                (("labeled", labeled_share), ("given", given), ("predicted", predicted))}
+    assert accuracy["given"] > accuracy["labeled"] + 0.1, accuracy
+    assert accuracy["predicted"] > accuracy["labeled"] + 0.1, accuracy
+
+
+def test_class_prior_errors_name_the_fix():
+    X, _, y_partial = _actively_chosen()
+    with pytest.raises(SemiloopError, match="one share per class"):
+        S3VM(class_prior=[0.2, 0.3, 0.5]).fit(X, y_partial)
+    with pytest.raises(SemiloopError, match="positive class shares that sum to 1"):
+        S3VM(class_prior=[0.2, 0.3]).fit(X, y_partial)
+
+
 def test_paper_balance_fixes_the_mean_decision_value_exactly():
     X, _, y_partial = _imbalanced_overlap()
     model = S3VM(balance="mean").fit(X, y_partial)
@@ -132,7 +170,7 @@ def test_gradient_matches_finite_differences(balance):
     Z = rng.normal(size=(60, 4))
     targets = np.where(rng.random(10) < 0.3, 1.0, -1.0)
     objective = _Objective(Z, Z[10:].mean(axis=0), np.arange(10), targets, np.arange(10, 60),
-                           C=1.0, balance=balance)
+                           C=1.0, balance=balance, target_ratio=np.mean(targets > 0))
     objective.unlabeled_weight = 0.7
     start = rng.normal(size=objective.n_params)
     error = check_grad(lambda p: objective(p)[0], lambda p: objective(p)[1], start)

@@ -31,6 +31,7 @@ from semiloop._compat import Interval, StrOptions, validate_data
 from semiloop.callbacks import notify
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopWarning
+from semiloop.methods.class_prior import CLASS_PRIORS, resolve_class_prior
 from semiloop.records import AnnealingRecord
 
 __all__ = ["S3VM"]
@@ -50,8 +51,9 @@ class S3VM(ClassifierMixin, BaseEstimator):
     symmetric hinge. The objective is minimised with L-BFGS while the weight
     of the unlabeled term rises in steps, each step warm-started from the
     previous one. A balance constraint keeps the share of unlabeled rows
-    predicted positive at the labeled class ratio, which stops the trivial
-    solution that puts every unlabeled row in one class. Several classes are
+    predicted positive at the class's prior share (by default its share of the
+    labeled rows), which stops the trivial solution that puts every unlabeled
+    row in one class. Several classes are
     handled one-vs-rest, each binary problem balanced to its own class share.
 
     Features should be standardised by the user (for example with a
@@ -80,10 +82,19 @@ class S3VM(ClassifierMixin, BaseEstimator):
     n_components : int, default=300
         Landmarks of the Nyström approximation (at most the number of rows).
     balance : {"share", "mean"} or None, default="share"
-        How the unlabeled rows are held to the labeled class ratio (see
+        How the unlabeled rows are held to the class prior (see
         Notes): ``"share"`` fixes the (smoothly counted) share predicted
         positive; ``"mean"`` fixes their mean decision value, as in the paper;
         None learns the bias freely.
+    class_prior : {"labeled", "predicted"} or array-like of shape (n_classes,), \
+default="labeled"
+        The class shares the balance holds the unlabeled rows to:
+        ``"labeled"``, the labeled rows' shares (the paper's choice, right when
+        the labels are a random sample); ``"predicted"``, the mean predicted
+        probabilities of a logistic regression on the labeled rows over the
+        unlabeled rows (for labels chosen by active learning, whose shares are
+        biased: see :mod:`semiloop.methods.class_prior`); or the shares, in the
+        order of ``classes_`` (SVMlight's ``-p``).
     max_iter : int, default=500
         Most L-BFGS iterations per annealing step and binary problem.
     callbacks : list of Callback, default=None
@@ -102,6 +113,8 @@ class S3VM(ClassifierMixin, BaseEstimator):
         ``decision_function(X) = map(X) @ coef_.T + intercept_``.
     feature_map_ : Nystroem or None
         The fitted Nyström map (None for ``kernel="linear"``).
+    class_prior_ : ndarray of shape (n_classes,)
+        The class shares the balance used (see ``class_prior``).
     temperature_ : float
         Divides the decision values before the sigmoid/softmax of
         :meth:`predict_proba`.
@@ -111,7 +124,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         One record per annealing step (:class:`semiloop.records.AnnealingRecord`):
         ``unlabeled_weight``, ``objective`` (summed over binary problems), L-BFGS
         ``iterations``, and per binary problem the ``positive_ratio`` predicted
-        on the unlabeled rows and the ``target_ratio`` of the labeled rows.
+        on the unlabeled rows and the ``target_ratio`` the balance holds it to.
     n_iter_ : int
         L-BFGS iterations over all steps and binary problems.
     n_features_in_ : int
@@ -141,9 +154,10 @@ class S3VM(ClassifierMixin, BaseEstimator):
 
     Balance constraint. The feature map is centred on the unlabeled rows, so
     the mean of ``f`` over them is ``b``. ``balance="mean"`` is the paper's
-    constraint (after Chapelle and Zien): ``b = (1/l) sum y_i = 2 p - 1``
-    (``p``: share of positive labeled rows) is fixed, which enforces
-    ``mean f(unlabeled) = mean y(labeled)`` exactly, with no penalty. It fixes
+    constraint (after Chapelle and Zien): ``b = 2 p - 1`` is fixed, with
+    ``p`` the positive class's prior (by default its share of the labeled rows,
+    so that ``b = (1/l) sum y_i``), which enforces ``mean f(unlabeled) = 2 p - 1``
+    exactly, with no penalty. It fixes
     the mean decision value, not the share of positive predictions, and on
     overlapping imbalanced classes the share drifts (80/20 labeled rows:
     27-33% of the unlabeled rows predicted positive, not 20%).
@@ -204,6 +218,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         "gamma": [StrOptions({"scale"}), Interval(Real, 0, None, closed="neither")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "balance": [StrOptions({"share", "mean"}), None],
+        "class_prior": [StrOptions(set(CLASS_PRIORS)), "array-like"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "callbacks": [list, tuple, None],
         "random_state": ["random_state"],
@@ -218,6 +233,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         gamma="scale",
         n_components=300,
         balance="share",
+        class_prior="labeled",
         max_iter=500,
         callbacks=None,
         random_state=None,
@@ -228,6 +244,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         self.gamma = gamma
         self.n_components = n_components
         self.balance = balance
+        self.class_prior = class_prior
         self.max_iter = max_iter
         self.callbacks = callbacks
         self.random_state = random_state
@@ -259,6 +276,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
                           stacklevel=2)
         rng = check_random_state(self.random_state)
         self.classes_ = classes
+        self.class_prior_ = resolve_class_prior(self.class_prior, X, codes, len(classes))
         with threadpool_limits(limits=1, user_api="blas"):
             self.feature_map_ = self._fit_feature_map(X, rng)
             Z = self._transform(X)
@@ -330,7 +348,7 @@ class S3VM(ClassifierMixin, BaseEstimator):
         for positive in positives:
             targets = np.where(codes[labeled] == positive, 1.0, -1.0)
             problems.append(_Objective(Z, center, labeled, targets, unlabeled, self.C,
-                                       self.balance))
+                                       self.balance, self.class_prior_[positive]))
         return problems
 
     def _out_of_fold_decision(self, problems, params, decision, codes, labeled, rng):
@@ -388,20 +406,20 @@ class _Objective:
     ``unlabeled_weight`` is set by the annealing loop.
     """
 
-    def __init__(self, Z, center, labeled, targets, unlabeled, C, balance):
+    def __init__(self, Z, center, labeled, targets, unlabeled, C, balance, target_ratio):
         self.Z, self.center, self.C = Z, center, C
         self.labeled, self.targets, self.unlabeled = labeled, targets, unlabeled
         self.balance = balance if len(unlabeled) else None
         self.unlabeled_weight = 0.0
         self.n_params = Z.shape[1] + (self.balance is None)
-        self.target_ratio = float(np.mean(targets > 0))
+        self.target_ratio = float(target_ratio)
         self._bias = 2.0 * self.target_ratio - 1.0  # the paper's b; start of the share search
 
     def restricted(self, kept):
         """The same problem (and constraint) on the labeled rows at positions ``kept``."""
         problem = _Objective(self.Z, self.center, self.labeled[kept], self.targets[kept],
-                             self.unlabeled, self.C, self.balance)
-        problem.unlabeled_weight, problem.target_ratio = self.unlabeled_weight, self.target_ratio
+                             self.unlabeled, self.C, self.balance, self.target_ratio)
+        problem.unlabeled_weight = self.unlabeled_weight
         problem._bias = self._bias
         return problem
 
