@@ -276,6 +276,51 @@ def test_validation_rows_decide_what_the_guard_judges_on():
     assert len(auto.supervised_score_.correct) == 60
 
 
+class _KnowsTheBoundary(LogisticRegression):
+    """A stand-in method that is right everywhere and has a ``class_prior`` parameter."""
+
+    def __init__(self, class_prior="labeled"):
+        super().__init__()
+        self.class_prior = class_prior
+
+    def fit(self, X, y):
+        _PRIORS_SEEN.append(self.class_prior)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        return np.eye(2)[(X[:, 0] > 0).astype(int)] * 0.9 + 0.05
+
+
+_PRIORS_SEEN = []
+
+
+def test_chosen_labels_give_the_candidates_a_predicted_class_prior():
+    from sklearn.dummy import DummyClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 2))
+    y_partial = np.full(600, -1)
+    y_partial[:100] = (X[:100, 0] > 0).astype(int)
+    marked = np.arange(600) < 60  # the other 40 labels were chosen by a query
+    method = Pipeline([("scale", StandardScaler()), ("method", _KnowsTheBoundary())])
+    reference = DummyClassifier(strategy="prior")
+    cases = ((marked, "predicted"), (np.arange(600) < 100, "labeled"), (None, "labeled"))
+    for validation_rows, expected in cases:
+        _PRIORS_SEEN.clear()
+        guard = GuardedClassifier(method, reference, random_state=0)
+        guard.fit(X, y_partial, validation_rows=validation_rows)
+        assert guard.used_unlabeled_
+        assert guard.estimator_.get_params()["method__class_prior"] == expected
+        assert set(_PRIORS_SEEN) == {expected}  # the folds' fits too
+    assert method.get_params()["method__class_prior"] == "labeled"  # untouched
+    given = GuardedClassifier(_KnowsTheBoundary(class_prior=[0.3, 0.7]), reference,
+                              random_state=0).fit(X, y_partial, validation_rows=marked)
+    assert given.estimator_.class_prior == [0.3, 0.7]
+
+
 def test_a_scaled_graph_pipeline_scores_its_folds_in_one_fit_as_refits_would():
     from sklearn.feature_selection import SelectKBest
     from sklearn.pipeline import make_pipeline

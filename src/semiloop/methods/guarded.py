@@ -105,7 +105,10 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
             drawn at random (``semiloop round`` marks those not chosen by the
             query strategy). None: every labeled row. Too few marked rows for
             a split (see :func:`semiloop.guard.label_folds`) keep the
-            supervised model, as too few labels do.
+            supervised model, as too few labels do. When some labeled rows are
+            not marked, the class shares of the labels are not the data's
+            either: a candidate whose ``class_prior`` is ``"labeled"`` gets
+            ``"predicted"`` (see :mod:`semiloop.methods.class_prior`).
         **fit_params : dict
             Passed to the supervised model's ``fit`` (those with one value per
             row restricted to its rows).
@@ -121,18 +124,20 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         codes, self.classes_ = encode_labels(y)
         check_labels(codes, self.classes_)
         labeled = np.flatnonzero(codes >= 0)
-        eligible = None
+        eligible, chosen = None, False
         if validation_rows is not None:
             validation_rows = np.asarray(validation_rows, dtype=bool)
             check_consistent_length(X, validation_rows)
             eligible = validation_rows[labeled]
+            chosen = not eligible.all()
         folds = make_splits(codes[labeled], mode=self.split, cv=self.cv,
                             validation_size=self.validation_size, share=self.holdout_share,
                             eligible=eligible, random_state=self.random_state)
         notify(self.callbacks, "on_fit_begin", self)
         self.history_ = []
         if folds:
-            decision, fitted, candidates = self._compare(X, codes, labeled, folds, fit_params)
+            decision, fitted, candidates = self._compare(X, codes, labeled, folds, fit_params,
+                                                         chosen)
         else:
             decision, fitted, candidates = self._not_compared(codes, labeled, eligible)
         self.decision_ = decision
@@ -169,7 +174,7 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         notify(self.callbacks, "on_fit_end", self)
         return self
 
-    def _compare(self, X, codes, labeled, folds, fit_params):
+    def _compare(self, X, codes, labeled, folds, fit_params, chosen=False):
         """Score the supervised model and every candidate on ``folds``; record and choose.
 
         Returns the decision, the candidates fitted while scoring (None for those
@@ -182,6 +187,8 @@ class _GuardedSelection(MetaEstimatorMixin, ClassifierMixin, BaseEstimator, meta
         supervised_seconds = time.perf_counter() - started
         scores, fitted, seconds, skipped = {}, {}, {}, {}
         candidates = self._candidates(len(self.classes_))
+        if chosen:
+            candidates = {name: _prior_predicted(method) for name, method in candidates.items()}
         for name, method in candidates.items():
             if isinstance(method, str):
                 skipped[name] = method
@@ -435,6 +442,19 @@ def _holds_out_itself(method):
     label_free = (MaxAbsScaler, MinMaxScaler, Normalizer, RobustScaler, StandardScaler)
     return not isinstance(method, Pipeline) or all(
         isinstance(step, label_free) for _, step in method.steps[:-1])
+
+
+def _prior_predicted(method):
+    """``method`` (a clone, if it changes) with every ``class_prior="labeled"`` set to
+    ``"predicted"``: for labels chosen by a query, whose class shares are biased."""
+    if isinstance(method, str):
+        return method
+    keys = [key for key, value in method.get_params(deep=True).items()
+            if (key == "class_prior" or key.endswith("__class_prior"))
+            and isinstance(value, str) and value == "labeled"]
+    if not keys:
+        return method
+    return _clone_with_callbacks(method).set_params(**dict.fromkeys(keys, "predicted"))
 
 
 def _clone_with_callbacks(method):
