@@ -34,7 +34,13 @@ Two label sequences per data set and seed, each scored by two models:
 - ``mixed``: each batch takes ``--random-share`` of its rows (rounded) as the
   next unlabeled rows of the random permutation, the rest by the active query
   on the other rows; scored by the supervised model: arm (f); by the SSL model
-  judged on the random labels: arm (e).
+  judged on the random labels: arm (e);
+- ``loop``: what ``semiloop round`` does. Every round the SSL model is fitted,
+  judged on the random labels, and scored; its own probabilities choose the
+  batch (``--random-share`` of it at random as in ``mixed``, the rest by the
+  query strategy): arm (g), scored every round like the supervised arms (its
+  first hit); arm (g_s) runs the SSL arms' search over the same scores (no
+  extra fit), for the like-for-like table.
 
 *Judged* SSL arms pass ``validation_rows`` to the SSL model (the rows labeled
 at random: the 1% start and the random share of each batch), so its guard
@@ -111,6 +117,8 @@ ARMS = {  # arm -> (sequence, scorer)
     "e": ("mixed", "ssl_judged"),
     "f": ("mixed", "supervised"),
     "f_s": ("mixed", "supervised_search"),
+    "g": ("loop", "loop"),
+    "g_s": ("loop", "loop_search"),
 }
 ARM_NAMES = {
     "a": "(a) random + supervised",
@@ -123,8 +131,10 @@ ARM_NAMES = {
     "e": "(e) mixed + SSL judged on the random labels",
     "f": "(f) mixed + supervised",
     "f_s": "(f) mixed + supervised, searched",
+    "g": "(g) the loop: SSL model queries, judged on the random labels",
+    "g_s": "(g) the loop, searched",
 }
-SEQUENCES = ("random", "active", "mixed")
+SEQUENCES = ("random", "active", "mixed", "loop")
 
 
 # ----------------------------------------------------------------------------- set-up
@@ -208,6 +218,8 @@ class Sequence:
         self.ssl_cache = {}
         self.judged_cache = {}
         self.sup_cache = {}  # supervised accuracy by count: every scored round, and searches
+        self.loop_cache = {}  # the loop's SSL accuracy by count (kind "loop")
+        self.loop_reached = None
         self.exhausted = False
 
     def replay(self, records):
@@ -219,6 +231,11 @@ class Sequence:
                 self.sup_cache[record["n_labels"]] = acc
             if acc is not None and self.supervised_reached is None and acc >= self.run.target:
                 self.supervised_reached = record["n_labels"]
+            loop_acc = record.get("loop_accuracy")
+            if loop_acc is not None:
+                self.loop_cache[record["n_labels"]] = loop_acc
+                if self.loop_reached is None and loop_acc >= self.run.target:
+                    self.loop_reached = record["n_labels"]
             self._add(np.asarray(record["added"], dtype=int),
                       record.get("random_added", record["added"] if self.kind == "random"
                                  else []))
@@ -240,7 +257,9 @@ class Sequence:
         record = {"type": "round", "dataset": run.name, "seed": run.seed,
                   "sequence": self.kind, "round": self.rounds, "n_labels": len(idx)}
         model = None
-        if score_supervised or self.kind != "random":
+        if self.kind == "loop":
+            model = self._loop_model(idx, record)
+        elif score_supervised or self.kind != "random":
             model, sec = _fit(_logreg(run.seed), run.X, run.y, idx, semi=False)
             if score_supervised:
                 acc = float(np.mean(model.predict(run.Xt) == run.yt))
@@ -258,18 +277,50 @@ class Sequence:
             offset = len(idx) - len(run.start)
             batch = picks = self.permutation[offset:offset + n]
         else:
-            if self.kind == "mixed":
+            if self.kind in ("mixed", "loop"):
                 n_random = round(run.args.random_share * n)
                 picks = self.permutation[~self.mask[self.permutation]][:n_random]
                 pool = np.setdiff1d(pool, picks)
             chosen = query(run.args.strategy, model, run.X[pool], n - len(picks), ids=pool,
                            X_labeled=run.X[idx], random_state=run.seed) if len(pool) else None
             batch = np.concatenate([picks, np.asarray(chosen.ids if chosen else [], dtype=int)])
-            if self.kind == "mixed":
+            if self.kind in ("mixed", "loop"):
                 record["random_added"] = picks.tolist()
         record["added"] = batch.tolist()
         run.write(record)
         self._add(batch, picks)
+
+    def _loop_model(self, idx, record):
+        """The loop's SSL model on the labels so far, judged on the random ones; scored."""
+        run = self.run
+        validation_rows = np.zeros(len(run.y), dtype=bool)
+        validation_rows[[r for r in idx.tolist() if r in self.random_rows]] = True
+        model, sec = _fit(_ssl(run.args.ssl, run.seed), run.X, run.y, idx, semi=True,
+                          validation_rows=validation_rows)
+        acc = float(np.mean(model.predict(run.Xt) == run.yt))
+        kept = str(getattr(model, "kept_", "")) or None
+        record.update(loop_accuracy=acc)
+        run.write({"type": "ssl", "dataset": run.name, "seed": run.seed, "sequence": self.kind,
+                   "n_labels": len(idx), "ssl_accuracy": acc, "ssl_seconds": round(sec, 3),
+                   "ssl_kept": kept, "judged": True, "n_judged": int(validation_rows.sum())})
+        self.loop_cache[len(idx)] = acc
+        if self.loop_reached is None and acc >= run.target:
+            self.loop_reached = len(idx)
+        return model
+
+    def loop_accuracy(self, n):
+        self.extend_to(n)
+        while n not in self.loop_cache and not self.exhausted:
+            self.step(score_supervised=False)
+        return self.loop_cache.get(n, 0.0)
+
+    def loop_arm(self):
+        """Fit, score and query with the SSL model every round until it reaches the target."""
+        while self.loop_reached is None:
+            if self.exhausted or len(self.order) > self.run.args.max_labels:
+                return None, len(self.order)
+            self.step(score_supervised=False)
+        return self.loop_reached, None
 
     def count(self, k):
         """Labels after ``k`` rounds (the last round may be short when the pool runs out)."""
@@ -336,6 +387,7 @@ class Sequence:
         run = self.run
         accuracy = {"ssl": self.ssl_accuracy,
                     "ssl_judged": lambda n: self.ssl_accuracy(n, judged=True),
+                    "loop": self.loop_accuracy,
                     "supervised": self.supervised_accuracy}[scorer]
         ratio = run.args.grid_ratio
         k_max = int(np.ceil((len(run.y) - len(run.start)) / run.batch))
@@ -398,6 +450,10 @@ class Run:
         sequence = self.sequences[ARMS[arm][0]]
         if ARMS[arm][1] == "supervised":
             needed, censored = sequence.supervised_arm()
+        elif ARMS[arm][1] == "loop":
+            needed, censored = sequence.loop_arm()
+        elif ARMS[arm][1] == "loop_search":
+            needed, censored = sequence.search("loop", self.args.max_labels)
         elif ARMS[arm][1] == "supervised_search":
             needed, censored = sequence.search("supervised", self.args.max_labels)
         else:
@@ -582,7 +638,7 @@ def _savings(records, infos, base_arm, compare, how):
                      + " | ".join(f"**{100 * np.mean([v[n] for n in reachable]):.0f}%**"
                                   if v and all(n in v for n in reachable) else "–"
                                   for v in mean_saving.values()) + " |")
-    for arm in ("c", "c_j", "e"):
+    for arm in ("c", "c_j", "e", "g", "g_s"):
         if not mean_saving.get(arm):
             continue
         c = mean_saving[arm]
@@ -652,11 +708,11 @@ def summarise(records, tag, paired_lr=None, notes=None):
                      f"{100 * info['target']:.2f} | {start} | " + " | ".join(cells) + " |")
     if "a_s" in arms:
         lines += _savings(records, infos, "a_s",
-                          [a for a in ("b", "c", "d_s", "c_j", "f_s", "e") if a in arms],
+                          [a for a in ("b", "c", "d_s", "c_j", "f_s", "e", "g_s") if a in arms],
                           "like for like: every arm's count found by the same search")
     if "a" in arms:
         lines += _savings(records, infos, "a",
-                          [a for a in ("d", "c", "b", "c_j", "f", "e") if a in arms],
+                          [a for a in ("d", "c", "b", "c_j", "f", "e", "g") if a in arms],
                           "the supervised arms' first hit, scored every round (the anchor's "
                           "way); (b) and (c) by their search")
     lines += ["", "## What the SSL model kept, and the cost", "",
@@ -813,7 +869,8 @@ def main(argv=None):
         write(header(args, command))
         prepared = {}
         # first the arms of the target figure ((d) is free with (c)), then (b)
-        for phase in (("d", "c", "a", "d_s", "a_s", "f", "f_s", "e", "c_j"), ("b",)):
+        for phase in (("g", "g_s", "d", "c", "a", "d_s", "a_s", "f", "f_s", "e", "c_j"),
+                      ("b",)):
             arms = [arm for arm in phase if arm in args.arms]
             for name in args.datasets.split(",") if arms else ():
                 if name not in prepared:
