@@ -223,6 +223,38 @@ def test_unreached_points_get_the_labeled_class_shares():
     np.testing.assert_allclose(model.label_distributions_[4], [1 / 3, 2 / 3])
 
 
+def test_class_prior_sets_what_unreached_rows_and_the_class_mass_get():
+    X = np.array([[0.0], [0.1], [0.2], [0.3], [100.0], [100.1]])
+    y = np.array([0, 1, 1, -1, -1, -1])
+    with pytest.warns(SemiloopWarning, match="they get the class prior"):
+        model = SparseLabelPropagation(n_neighbors=1, edge_weights="connectivity",
+                                       class_prior=[0.9, 0.1]).fit(X, y)
+    np.testing.assert_allclose(model.label_distributions_[4], [0.9, 0.1])
+    # an 80/20 pool labeled 50/50 near the boundary: class mass normalisation to the
+    # pool's shares moves rows to the majority class, and the predicted prior is near them
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(2)
+    X = np.r_[rng.normal(-1.5, 1, (800, 1)), rng.normal(1.5, 1, (200, 1))]
+    truth = np.repeat([0, 1], [800, 200])
+    band = np.abs(X[:, 0]) < 1.5
+    labeled = np.r_[rng.choice(np.flatnonzero(band & (truth == 0)), 10, replace=False),
+                    rng.choice(np.flatnonzero(band & (truth == 1)), 10, replace=False)]
+    y = np.full(1000, -1)
+    y[labeled] = truth[labeled]
+    models = {str(prior): SparseLabelSpreading(class_balance="mass", class_prior=prior).fit(X, y)
+              for prior in ("labeled", "predicted", [0.8, 0.2])}
+    share = {name: np.mean(model.transduction_ == 1) for name, model in models.items()}
+    assert share["[0.8, 0.2]"] < share["labeled"] - 0.01, share
+    assert np.mean(models["[0.8, 0.2]"].transduction_ == truth) > np.mean(
+        models["labeled"].transduction_ == truth)
+    unlabeled = y == -1
+    expected = LogisticRegression(max_iter=1000).fit(X[~unlabeled], y[~unlabeled]).predict_proba(
+        X[unlabeled]).mean(axis=0)
+    np.testing.assert_allclose(models["predicted"].class_prior_, expected, rtol=1e-6)
+    assert models["predicted"].class_prior_[0] > 0.7
+
+
 def test_errors_name_the_problem_and_the_fix():
     X = np.zeros((4, 2))
     with pytest.raises(DataError, match="no labeled rows"):

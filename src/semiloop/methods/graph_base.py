@@ -46,6 +46,7 @@ from semiloop._compat import Interval, StrOptions, validate_data
 from semiloop.data.labels import check_labels, encode_labels
 from semiloop.errors import SemiloopError, SemiloopWarning
 from semiloop.guard import stack_held_out
+from semiloop.methods.class_prior import CLASS_PRIORS, resolve_class_prior
 from semiloop.methods.graph_reach import (
     component_labels,
     extend_breadth_first,
@@ -90,6 +91,7 @@ class _SparseGraphClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         "max_iter": [Interval(Integral, 0, None, closed="neither")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "class_balance": [StrOptions({"seeds", "mass"}), None],
+        "class_prior": [StrOptions(set(CLASS_PRIORS)), "array-like"],
         "edge_weights": [StrOptions(set(EDGE_WEIGHTS))],
         "neighbors": [StrOptions(set(BACKENDS))],
         "n_probe": [Interval(Integral, 1, None, closed="left")],
@@ -211,7 +213,7 @@ class _SparseGraphClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         self.classes_ = classes
         labeled = codes >= 0
         n_rows, n_classes = len(codes), len(classes)
-        self.class_prior_ = np.bincount(codes[labeled], minlength=n_classes) / labeled.sum()
+        self.class_prior_ = resolve_class_prior(self.class_prior, self.X_, codes, n_classes)
 
         def seeds_for(hidden_rows=()):
             kept = labeled.copy()

@@ -150,6 +150,6 @@ def warn_unreached(n_unreached, n_rows, fix, *, reason="", stacklevel=3):
     if n_unreached:
         warnings.warn(
             f"{n_unreached} of {n_rows} rows are reached by no label through the graph"
-            f"{reason}; they get the labeled class shares (class_prior_). {fix}, or label "
+            f"{reason}; they get the class prior (class_prior_). {fix}, or label "
             f"a row in each part of the graph that has none", SemiloopWarning,
             stacklevel=stacklevel)

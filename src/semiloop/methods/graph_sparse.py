@@ -54,6 +54,12 @@ class SparseLabelSpreading(_SparseGraphClassifier):
         mass normalisation of Zhu et al. (2003) after the solve; None keeps
         one unit per labeled row, which spreads each class in proportion to
         its labels.
+    class_prior : {"labeled", "predicted"} or array-like of shape (n_classes,), \
+default="labeled"
+        The class shares of ``class_balance="mass"`` and of rows no label
+        reaches: the labeled rows' shares, the mean prediction of a logistic
+        regression on them over the unlabeled rows (for labels chosen by a
+        query), or given shares (see :mod:`semiloop.methods.class_prior`).
     edge_weights : {"rbf", "connectivity"}, default='rbf'
         ``exp(-d²/σ²)`` on the kNN edges, σ² the median squared distance to
         the k-th neighbour, or 1 per edge.
@@ -77,7 +83,8 @@ class SparseLabelSpreading(_SparseGraphClassifier):
     transduction_ : ndarray of shape (n_samples,)
         The class of each training row; labeled rows keep their label.
     class_prior_ : ndarray of shape (n_classes,)
-        Share of each class among the labeled rows; what unreached rows get.
+        The class shares of ``class_prior`` (by default each class's share of the
+        labeled rows); what unreached rows get.
     n_unreached_ : int
         Rows in a part of the graph without a label (a ``SemiloopWarning`` says
         so); they get ``class_prior_``.
@@ -139,8 +146,8 @@ class SparseLabelSpreading(_SparseGraphClassifier):
     }
 
     def __init__(self, kernel="knn", *, n_neighbors=10, gamma=20, alpha="auto", max_iter=1000,
-                 tol=1e-3, class_balance="seeds", edge_weights="rbf", neighbors="auto",
-                 n_probe=2, n_jobs=None, random_state=0):
+                 tol=1e-3, class_balance="seeds", class_prior="labeled", edge_weights="rbf",
+                 neighbors="auto", n_probe=2, n_jobs=None, random_state=0):
         self.kernel = kernel
         self.n_neighbors = n_neighbors
         self.gamma = gamma
@@ -148,6 +155,7 @@ class SparseLabelSpreading(_SparseGraphClassifier):
         self.max_iter = max_iter
         self.tol = tol
         self.class_balance = class_balance
+        self.class_prior = class_prior
         self.edge_weights = edge_weights
         self.neighbors = neighbors
         self.n_probe = n_probe
@@ -198,6 +206,9 @@ class SparseLabelPropagation(_SparseGraphClassifier):
         Relative residual at which the solver stops.
     class_balance : {"seeds", "mass"} or None, default='seeds'
         As in :class:`SparseLabelSpreading`.
+    class_prior : {"labeled", "predicted"} or array-like of shape (n_classes,), \
+default="labeled"
+        As in :class:`SparseLabelSpreading`.
     edge_weights : {"rbf", "connectivity"}, default='rbf'
         As in :class:`SparseLabelSpreading`.
     neighbors : {"auto", "exact", "faiss"}, default='auto'
@@ -242,14 +253,15 @@ n_extended_, n_iter_, relative_residual_, used_unlabeled_, n_features_in_ :
     """
 
     def __init__(self, kernel="knn", *, n_neighbors=10, gamma=20, max_iter=1000, tol=1e-3,
-                 class_balance="seeds", edge_weights="rbf", neighbors="auto", n_probe=2,
-                 n_jobs=None, random_state=0):
+                 class_balance="seeds", class_prior="labeled", edge_weights="rbf",
+                 neighbors="auto", n_probe=2, n_jobs=None, random_state=0):
         self.kernel = kernel
         self.n_neighbors = n_neighbors
         self.gamma = gamma
         self.max_iter = max_iter
         self.tol = tol
         self.class_balance = class_balance
+        self.class_prior = class_prior
         self.edge_weights = edge_weights
         self.neighbors = neighbors
         self.n_probe = n_probe
