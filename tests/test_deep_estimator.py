@@ -51,6 +51,39 @@ def test_clone_params_and_same_seed_same_predictions():
     assert not np.array_equal(a, c)
 
 
+def test_class_prior_reaches_the_algorithm_and_the_saved_file(tmp_path, monkeypatch):
+    import semiloop.methods.deep.trainer as trainer_module
+    from semiloop.methods.class_prior import resolve_class_prior
+
+    seen = []
+    original = trainer_module.StepContext
+
+    def spy(*args, **kwargs):
+        seen.append(args[6].tolist())  # the prior every step's losses see
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_module, "StepContext", spy)
+    X, y, labeled = blobs()
+    partial = np.full(len(y), -1)
+    partial[labeled] = y[labeled]
+    model = DeepSSLClassifier("remixmatch", class_prior=np.array([0.7, 0.3]), **FAST)
+    model.fit(X, partial)
+    np.testing.assert_allclose(model.class_prior_, [0.7, 0.3])
+    assert all(np.allclose(prior, [0.7, 0.3]) for prior in seen) and len(seen) == FAST["steps"]
+    model.save(tmp_path / "model.pt")
+    loaded = DeepSSLClassifier.load(tmp_path / "model.pt")
+    np.testing.assert_allclose(loaded.class_prior_, [0.7, 0.3])
+    assert loaded.get_params()["class_prior"] == [0.7, 0.3]
+    seen.clear()
+    predicted = DeepSSLClassifier("remixmatch", class_prior="predicted", **FAST).fit(X, partial)
+    standardised = (X - predicted.feature_mean_) / predicted.feature_scale_
+    expected = resolve_class_prior("predicted", standardised, partial, 2)
+    np.testing.assert_allclose(predicted.class_prior_, expected, rtol=1e-5)
+    assert np.allclose(seen[0], expected, atol=1e-6)
+    labeled_share = DeepSSLClassifier("fixmatch", **FAST).fit(X, partial).class_prior_
+    np.testing.assert_allclose(labeled_share, [0.5, 0.5])
+
+
 def test_save_and_load_without_pickle(tmp_path):
     X, y, labeled = blobs()
     partial = np.full(len(y), -1)

@@ -152,6 +152,43 @@ def test_balanced_selection_caps_a_dominant_class():
     assert added.max() - added.min() <= 1 and added.sum() > 0
 
 
+def _chosen_labels(seed=0):
+    """An 80/20 pool; 20 labels, 10 per class, from the band |x| < 2 (a query's pick)."""
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal([-1.5, 0], 1, (1600, 2)), rng.normal([1.5, 0], 1, (400, 2))])
+    y = np.repeat([0, 1], [1600, 400])
+    band = np.abs(X[:, 0]) < 2
+    labeled = np.r_[rng.choice(np.flatnonzero(band & (y == 0)), 10, replace=False),
+                    rng.choice(np.flatnonzero(band & (y == 1)), 10, replace=False)]
+    y_partial = np.full(2000, -1)
+    y_partial[labeled] = y[labeled]
+    return X, y_partial
+
+
+@pytest.mark.filterwarnings("error::semiloop.errors.SemiloopWarning")  # no balance alarm
+def test_balanced_selection_follows_the_class_prior():
+    X, y_partial = _chosen_labels()
+    unlabeled = y_partial == -1
+
+    def added(class_prior, **fit):
+        model = SelfTrainingClassifier(LogisticRegression(), balanced=True, criterion="k_best",
+                                       k_best=100, max_iter=2, class_prior=class_prior)
+        model.fit(X, y_partial, **fit)
+        return [list(record.added.values()) for record in model.history_[1:]]
+
+    assert added("labeled") == [[50, 50]] * 2
+    assert added([0.8, 0.2]) == [[80, 20]] * 2
+    first = LogisticRegression().fit(X[~unlabeled], y_partial[~unlabeled])
+    share = first.predict_proba(X[unlabeled]).mean(axis=0)[1]  # 0.29: the pool's is 0.2
+    expected = [100 - round(100 * share), round(100 * share)]
+    assert added("predicted") == [expected] * 2
+    # validation rows that leave the chosen labels out: their shares are not trusted
+    some = np.zeros(len(X), dtype=bool)
+    some[np.flatnonzero(~unlabeled)[::2]] = True
+    assert added("labeled", validation_rows=some) == [expected] * 2
+    assert added("labeled", validation_rows=~unlabeled) == [[50, 50]] * 2
+
+
 def _scripted_guard(monkeypatch, accuracies, n_rows=50):
     """Make the guard see the given validation accuracies, round 0 first."""
     scores = iter(accuracies)

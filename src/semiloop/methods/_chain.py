@@ -15,6 +15,7 @@ from sklearn.utils import _safe_indexing
 
 from semiloop._compat import check_method_params
 from semiloop.methods.calibration import apply_temperature
+from semiloop.methods.class_prior import resolve_class_prior
 from semiloop.methods.selection import select_pseudo_labels
 from semiloop.thresholds import make_threshold_policy
 
@@ -116,7 +117,15 @@ class SelfTrainingChain:
         self.pseudo_round = np.full(len(pool), -1)
         prior = np.bincount(codes[labeled], minlength=len(classes)).astype(float)
         self.labeled_prior = prior / prior.sum()
-        self.class_prior = self.labeled_prior if options["balanced"] else None
+        self.class_prior = None
+        self._prior_from_first_model = False
+        if options["balanced"]:
+            wanted = options.get("class_prior", "labeled")
+            if isinstance(wanted, str):
+                self.class_prior = self.labeled_prior
+                self._prior_from_first_model = wanted == "predicted" and len(pool) > 0
+            else:
+                self.class_prior = resolve_class_prior(wanted, None, codes, len(classes))
         self.model = None
         self.predicted = np.full(len(pool), -1)   # predicted class at the last step
         self.held_reason = np.full(len(pool), "", dtype=object)
@@ -175,6 +184,12 @@ class SelfTrainingChain:
         scored = eligible.any() or self.options["revisit"] or hold_back
         proba = (self.pool_proba(temperature) if scored
                  else np.zeros((len(self.pool), n_classes)))
+        if self._prior_from_first_model and scored:
+            # the mean probability over the pool; a labeled class keeps a sliver of it
+            prior = np.maximum(proba.mean(axis=0), 1.0 / (10.0 * len(self.pool)))
+            prior[self.labeled_prior == 0] = 0.0
+            self.class_prior = prior / prior.sum()
+            self._prior_from_first_model = False
         k_best = self.options.get("k_best")
         if k_best is None:
             thresholds = np.asarray(self.policy.update(proba), dtype=float)

@@ -63,11 +63,13 @@ def round_alarms(final, reference_proba, temperature, classes):
     """Collapse alarms that tripped for the final chain's current model, as dicts.
 
     The reference is the supervised model's predictions of the pool; the
-    class balance is that of the pseudo-labels held, against the labeled prior.
+    class balance is that of the pseudo-labels held, against the class prior
+    that balanced selection follows (``class_prior``), else the labeled one.
     """
     if reference_proba is None or not len(reference_proba):
         return []
     current = final.pool_proba(temperature)
-    alarms = collapse_alarms(reference_proba, current, final.labeled_prior,
+    prior = final.labeled_prior if final.class_prior is None else final.class_prior
+    alarms = collapse_alarms(reference_proba, current, prior,
                              pseudo_codes=final.pseudo_labels)
     return [alarm.to_dict() for alarm in alarms if alarm.tripped]

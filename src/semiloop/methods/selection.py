@@ -18,7 +18,7 @@ __all__ = ["balanced_quotas", "cap_quotas", "select_pseudo_labels"]
 def balanced_quotas(candidates, class_prior):
     """How many of each class's candidates a class-balanced round may accept.
 
-    Accepted pseudo-labels follow the labeled class proportions: the class
+    Accepted pseudo-labels follow the class prior: the class
     with the fewest candidates relative to its prior takes all of them, the
     others are scaled to match. A class without candidates this round does
     not stop the others, but slows them to a trickle (the scale never drops
@@ -30,7 +30,8 @@ def balanced_quotas(candidates, class_prior):
     candidates : ndarray of int, shape (n_classes,)
         Candidates per class (rows above that class's threshold).
     class_prior : ndarray of shape (n_classes,)
-        Class proportions among the labeled rows.
+        The class shares to follow (self-training's ``class_prior``: by default
+        those of the labeled rows).
 
     Returns
     -------

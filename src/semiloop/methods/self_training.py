@@ -49,6 +49,7 @@ from semiloop.methods.calibration import (
     expected_calibration_error,
     fit_temperature,
 )
+from semiloop.methods.class_prior import CLASS_PRIORS, check_class_prior
 from semiloop.records import RoundRecord, per_class
 from semiloop.thresholds import THRESHOLD_POLICIES, ThresholdPolicy
 from semiloop.trust.training import alarm_summary
@@ -117,8 +118,16 @@ default="fixed"
         Temperature-scale the classifier's probabilities before thresholding,
         fitted each round on out-of-fold predictions of the labeled rows.
     balanced : bool, default=False
-        Class-balanced selection: pseudo-labels follow the labeled class
-        proportions, so one class cannot flood them.
+        Class-balanced selection: pseudo-labels follow the class prior
+        (``class_prior``), so one class cannot flood them.
+    class_prior : {"labeled", "predicted"} or array-like of shape (n_classes,), \
+default="labeled"
+        The class shares of balanced selection: the labeled rows' shares;
+        the mean of the first model's probabilities (calibrated, with
+        ``calibrate=True``) over the unlabeled rows, for labels chosen by a
+        query, whose shares are biased (see :mod:`semiloop.methods.class_prior`;
+        ``validation_rows`` that leave labeled rows out turn ``"labeled"`` into
+        this); or given shares, in the order of ``classes_``.
     revisit : bool, default=False
         Re-check every pseudo-label each round; one whose prediction changed or
         whose confidence fell below its class threshold is dropped.
@@ -262,6 +271,7 @@ default="fixed"
         "threshold_policy": [StrOptions(set(THRESHOLD_POLICIES)), ThresholdPolicy],
         "calibrate": ["boolean"],
         "balanced": ["boolean"],
+        "class_prior": [StrOptions(set(CLASS_PRIORS)), "array-like"],
         "revisit": ["boolean"],
         "weight_by_confidence": ["boolean"],
         "guard": ["boolean"],
@@ -288,6 +298,7 @@ default="fixed"
         threshold_policy="fixed",
         calibrate=False,
         balanced=False,
+        class_prior="labeled",
         revisit=False,
         weight_by_confidence=False,
         guard=False,
@@ -310,6 +321,7 @@ default="fixed"
         self.threshold_policy = threshold_policy
         self.calibrate = calibrate
         self.balanced = balanced
+        self.class_prior = class_prior
         self.revisit = revisit
         self.weight_by_confidence = weight_by_confidence
         self.guard = guard
@@ -473,6 +485,7 @@ default="fixed"
             "threshold": self.threshold,
             "threshold_policy": self.threshold_policy,
             "balanced": self.balanced,
+            "class_prior": check_class_prior(self.class_prior),
             "revisit": self.revisit,
             "weight_by_confidence": self.weight_by_confidence,
             "k_best": self.k_best if self.criterion == "k_best" else None,
@@ -484,6 +497,9 @@ default="fixed"
         labeled = np.flatnonzero(codes >= 0)
         pool = np.flatnonzero(codes < 0)
         options = self._options()
+        if (eligible is not None and not eligible.all() and isinstance(options["class_prior"], str)
+                and options["class_prior"] == "labeled"):
+            options["class_prior"] = "predicted"  # chosen labels: their shares are biased
         final = SelfTrainingChain(template, X, codes, labeled, pool, classes, options, fit_params)
         if folds is None:
             validating = self.guard or self.calibrate
@@ -792,6 +808,7 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         threshold_policy="class_conditional",
         calibrate=True,
         balanced=True,
+        class_prior="labeled",
         revisit=True,
         weight_by_confidence=True,
         guard=True,
@@ -808,7 +825,8 @@ class SafeSelfTrainingClassifier(SelfTrainingClassifier):
         super().__init__(
             estimator, threshold, criterion, k_best, max_iter, verbose,
             threshold_policy=threshold_policy, calibrate=calibrate, balanced=balanced,
-            revisit=revisit, weight_by_confidence=weight_by_confidence, guard=guard, cv=cv,
+            class_prior=class_prior, revisit=revisit,
+            weight_by_confidence=weight_by_confidence, guard=guard, cv=cv,
             validation_size=validation_size, guard_margin=guard_margin,
             guard_patience=guard_patience, audit_size=audit_size,
             hold_back_unstable=hold_back_unstable, n_jobs=n_jobs, callbacks=callbacks,

@@ -16,6 +16,7 @@ from semiloop.errors import DataError, ModelFileError, SemiloopWarning
 from semiloop.methods._chain_trust import hidden_rows
 from semiloop.methods._inputs import prepare_target
 from semiloop.methods.calibration import apply_temperature
+from semiloop.methods.class_prior import CLASS_PRIORS, resolve_class_prior
 from semiloop.trust.training import alarm_summary
 
 __all__ = ["DeepSSLClassifier"]
@@ -88,6 +89,14 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         or when every validation row is right (the likelihood would push the
         temperature to its lower bound and every probability to near
         certainty on a few rows); the error before is recorded either way.
+    class_prior : {"labeled", "predicted"} or array-like of shape (n_classes,), \
+default="labeled"
+        The class shares the algorithm takes as the unlabeled rows' (ReMixMatch's
+        distribution alignment target; the collapse alarms' reference): the
+        labeled training rows' shares (the papers'), the mean prediction of a
+        logistic regression on the flattened labeled rows over the unlabeled
+        ones (for labels chosen by a query, whose shares are biased; see
+        :mod:`semiloop.methods.class_prior`), or given shares.
     eval_every : int, default=250
         Steps between evaluations: the validation score and the checks of
         the pseudo-labels (audit, flip rate, MC-dropout uncertainty, collapse
@@ -128,6 +137,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         The label of each training row: the given label, or the prediction.
     n_features_in_ : int
         Only for 2-D ``X``.
+    class_prior_ : ndarray of shape (n_classes,)
+        The class shares used (see ``class_prior``).
     best_step_ : int or None
         The checkpoint kept on the validation rows (None without them).
     temperature_ : float
@@ -179,6 +190,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         "ema_warmup": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "calibrate": ["boolean"],
+        "class_prior": [StrOptions(set(CLASS_PRIORS)), "array-like"],
         "eval_every": [Interval(Integral, 1, None, closed="left")],
         "audit_size": [Interval(Real, 0, 0.5, closed="left")],
         "hold_back_unstable": ["boolean"],
@@ -192,8 +204,9 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
                  backbone_options=None, modality="auto", views=None, steps=3000, batch_size=64,
                  unlabeled_ratio=None, optimizer="sgd", learning_rate=0.03, weight_decay=5e-4,
                  ema_decay=0.99, ema_warmup=True, validation_fraction=0.0, calibrate=True,
-                 eval_every=250, audit_size=0.0, hold_back_unstable=False, device="auto",
-                 callbacks=None, verbose=False, random_state=0):
+                 class_prior="labeled", eval_every=250, audit_size=0.0,
+                 hold_back_unstable=False, device="auto", callbacks=None, verbose=False,
+                 random_state=0):
         self.algorithm = algorithm
         self.algorithm_options = algorithm_options
         self.backbone = backbone
@@ -210,6 +223,7 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         self.ema_warmup = ema_warmup
         self.validation_fraction = validation_fraction
         self.calibrate = calibrate
+        self.class_prior = class_prior
         self.eval_every = eval_every
         self.audit_size = audit_size
         self.hold_back_unstable = hold_back_unstable
@@ -315,6 +329,10 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             labeled = np.setdiff1d(labeled, hidden)
         pool = np.concatenate([unlabeled, hidden])  # the rows trained on as unlabeled
         n_classes = len(self.classes_)
+        rows = np.concatenate([labeled, pool])
+        self.class_prior_ = resolve_class_prior(
+            self.class_prior, X[rows].reshape(len(rows), -1),
+            np.r_[codes[labeled], np.full(len(pool), -1)], n_classes)
         truth = None
         if unlabeled_truth is not None:
             truth_codes, truth_classes = encode_labels(np.asarray(unlabeled_truth))
@@ -356,7 +374,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
             torch_x[labeled], torch.from_numpy(codes[labeled]), torch_x[pool],
             x_validation=torch_x[validation] if len(validation) else None,
             y_validation=torch.from_numpy(codes[validation]) if len(validation) else None,
-            unlabeled_truth=truth, audit_truth=audit_truth, n_classes=n_classes)
+            unlabeled_truth=truth, audit_truth=audit_truth, n_classes=n_classes,
+            class_prior=torch.from_numpy(self.class_prior_).float())
         self.model_ = result.ema_model.cpu().eval()
         self.history_ = result.history
         self.best_step_ = result.best_step
@@ -439,8 +458,10 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         config = {
             "format": _FORMAT,
-            "params": {k: v for k, v in self.get_params().items()
+            "params": {k: v.tolist() if isinstance(v, np.ndarray) else v
+                       for k, v in self.get_params().items()
                        if k not in ("callbacks", "views")},
+            "class_prior": self.class_prior_.tolist(),
             "classes": self.classes_.tolist(),
             "classes_dtype": self.classes_.dtype.str,
             "modality": self.modality_,
@@ -494,6 +515,8 @@ class DeepSSLClassifier(ClassifierMixin, BaseEstimator):
         model.model_ = _rebuild(config["backbone"], content["state_dict"])
         model.best_step_ = config["best_step"]
         model.temperature_ = float(config.get("temperature", 1.0))  # older files: none
+        if "class_prior" in config:  # older files: none
+            model.class_prior_ = np.asarray(config["class_prior"], dtype=np.float64)
         model.history_ = [TrainingRecord(**record) for record in config["history"]]
         model.n_iter_ = model.steps
         return model

@@ -327,7 +327,7 @@ class Trainer:
 
     def fit(self, x_labeled, y_labeled, x_unlabeled, *, x_validation=None,
             y_validation=None, unlabeled_truth=None, audit_truth=None, n_classes=None,
-            resume=False):
+            class_prior=None, resume=False):
         """Train; returns a :class:`TrainResult`.
 
         Parameters
@@ -347,6 +347,9 @@ class Trainer:
             monitor at evaluations, never in a loss.
         n_classes : int, optional
             Default: ``max(y_labeled) + 1``.
+        class_prior : Tensor of shape (n_classes,), optional
+            The unlabeled rows' class shares (distribution alignment's target,
+            the alarms' reference). Default: the labeled rows' shares.
         resume : bool, default=False
             Continue from ``checkpoint_path`` if it exists.
 
@@ -363,10 +366,10 @@ class Trainer:
         with torch.random.fork_rng(devices=devices):  # dropout draws; the caller's RNG is kept
             torch.manual_seed(self.seed * 1000 + self._world()[0] + 2)
             return self._fit(x_labeled, y_labeled, x_unlabeled, x_validation, y_validation,
-                             unlabeled_truth, audit_truth, n_classes, resume)
+                             unlabeled_truth, audit_truth, n_classes, class_prior, resume)
 
     def _fit(self, x_labeled, y_labeled, x_unlabeled, x_validation, y_validation,
-             unlabeled_truth, audit_truth, n_classes, resume):
+             unlabeled_truth, audit_truth, n_classes, class_prior, resume):
         rank, world = self._world()
         device = self.device
         n_classes = int(n_classes or int(y_labeled.max()) + 1)
@@ -388,8 +391,11 @@ class Trainer:
         y_labeled = y_labeled.to(device=device, dtype=torch.long)
         x_unlabeled = x_unlabeled.to(device)
         truth = None if unlabeled_truth is None else unlabeled_truth.to(device, torch.long)
-        prior = torch.bincount(y_labeled, minlength=n_classes).float()
-        prior = prior / prior.sum()
+        if class_prior is None:
+            prior = torch.bincount(y_labeled, minlength=n_classes).float()
+            prior = prior / prior.sum()
+        else:
+            prior = torch.as_tensor(class_prior, dtype=torch.float32, device=device)
 
         model = self.model.to(device)
         ema = ExponentialMovingAverage(model, self.ema_decay, warmup=self.ema_warmup)
