@@ -6,7 +6,7 @@ class-balanced selection. Their papers take it from the labeled rows, which is
 right only when the labels are a random sample. Labels chosen by active
 learning are not: a margin query picks the rows near the boundary, and their
 class shares can be far from the pool's (on splice, 229 margin-chosen labels
-are 0.22-0.32 in L1 from the pool's shares). Such a selection depends on the
+are 0.27-0.32 in L1 from the pool's shares). Such a selection depends on the
 features only, so ``p(y | x)`` is the same for labeled and unlabeled rows, and
 the mean predicted probability of a calibrated classifier over the unlabeled
 rows estimates their class shares ("probabilistic classify and count", Bella et
