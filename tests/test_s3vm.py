@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from sample_tables import chosen_labels
 from scipy.optimize import check_grad
 from sklearn.datasets import make_blobs, make_circles
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
@@ -81,19 +82,8 @@ def test_balance_holds_the_predicted_share_at_the_labeled_ratio():
     assert np.mean(share.transduction_ == y) > np.mean(free.transduction_ == y) + 0.03
 
 
-def _actively_chosen(seed=0):
-    """The 80/20 overlap, but 20 labels, 10 per class, from the band |x| < 2 (a query's pick)."""
-    rng = np.random.default_rng(seed)
-    X = np.vstack([rng.normal([-1.5, 0], 1, (1600, 2)), rng.normal([1.5, 0], 1, (400, 2))])
-    y = np.repeat([0, 1], [1600, 400])
-    band = np.abs(X[:, 0]) < 2
-    labeled = np.r_[rng.choice(np.flatnonzero(band & (y == 0)), 10, replace=False),
-                    rng.choice(np.flatnonzero(band & (y == 1)), 10, replace=False)]
-    return X, y, _keep_labels(y, labeled)
-
-
 def test_class_prior_sets_the_balanced_share():
-    X, y, y_partial = _actively_chosen()
+    X, y, y_partial = chosen_labels()
     unlabeled = y_partial == -1
     labeled_share = S3VM().fit(X, y_partial)  # the labels say 50/50; the pool is 80/20
     assert labeled_share.history_[-1].positive_ratio[0] == pytest.approx(0.5, abs=0.01)
@@ -112,7 +102,7 @@ def test_class_prior_sets_the_balanced_share():
 
 
 def test_class_prior_errors_name_the_fix():
-    X, _, y_partial = _actively_chosen()
+    X, _, y_partial = chosen_labels()
     with pytest.raises(SemiloopError, match="one share per class"):
         S3VM(class_prior=[0.2, 0.3, 0.5]).fit(X, y_partial)
     with pytest.raises(SemiloopError, match="positive class shares that sum to 1"):

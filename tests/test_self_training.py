@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sample_tables import chosen_labels
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import load_digits, load_iris, make_blobs
 from sklearn.linear_model import LogisticRegression
@@ -152,22 +153,9 @@ def test_balanced_selection_caps_a_dominant_class():
     assert added.max() - added.min() <= 1 and added.sum() > 0
 
 
-def _chosen_labels(seed=0):
-    """An 80/20 pool; 20 labels, 10 per class, from the band |x| < 2 (a query's pick)."""
-    rng = np.random.default_rng(seed)
-    X = np.vstack([rng.normal([-1.5, 0], 1, (1600, 2)), rng.normal([1.5, 0], 1, (400, 2))])
-    y = np.repeat([0, 1], [1600, 400])
-    band = np.abs(X[:, 0]) < 2
-    labeled = np.r_[rng.choice(np.flatnonzero(band & (y == 0)), 10, replace=False),
-                    rng.choice(np.flatnonzero(band & (y == 1)), 10, replace=False)]
-    y_partial = np.full(2000, -1)
-    y_partial[labeled] = y[labeled]
-    return X, y_partial
-
-
 @pytest.mark.filterwarnings("error::semiloop.errors.SemiloopWarning")  # no balance alarm
 def test_balanced_selection_follows_the_class_prior():
-    X, y_partial = _chosen_labels()
+    X, _, y_partial = chosen_labels()
     unlabeled = y_partial == -1
 
     def added(class_prior, **fit):
