@@ -146,8 +146,10 @@ def _logreg(seed):
 
 
 def _ssl(name, seed):
-    from semiloop.registry import make_method
+    from semiloop.registry import make_candidate, make_method
 
+    if name.startswith("bare:"):  # the candidate as auto scores it: no guard, no fallback
+        return make_candidate(name.removeprefix("bare:"), _logreg(seed), random_state=seed)
     return make_method(name, _logreg(seed), random_state=seed)
 
 
@@ -188,13 +190,19 @@ def _fit(model, X, y, labeled, *, semi, validation_rows=None):
         if semi:
             y_semi = np.full(len(y), -1)
             y_semi[labeled] = y[labeled]
-            if validation_rows is None:
+            if validation_rows is None or not _takes_validation_rows(model):
                 model.fit(X, y_semi)
             else:
                 model.fit(X, y_semi, validation_rows=validation_rows)
         else:
             model.fit(X[labeled], y[labeled])
     return model, time.perf_counter() - started
+
+
+def _takes_validation_rows(model):
+    import inspect
+
+    return "validation_rows" in inspect.signature(model.fit).parameters
 
 
 class Sequence:
@@ -824,7 +832,8 @@ def main(argv=None):
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--tag", default="main")
     parser.add_argument("--ssl", default="auto",
-                        help="a method of semiloop.registry.METHODS (default: auto)")
+                        help="a method of semiloop.registry.METHODS (default: auto), or "
+                             "bare:NAME for auto's candidate NAME without guard (an ablation)")
     parser.add_argument("--strategy", default="margin",
                         help="a strategy of semiloop.active.STRATEGIES (default: margin)")
     parser.add_argument("--arms", default="a,b,c,d,a_s,d_s", help="of " + ",".join(ARMS))
