@@ -690,7 +690,8 @@ def summarise(records, tag, paired_lr=None, notes=None):
              "every model",
              f"- SSL model: `make_method({args.get('ssl')!r}, LogisticRegression(max_iter=2000))`;"
              f" active query: `{args.get('strategy')}` by the supervised logistic regression "
-             "(active choice by the supervised model, SSL model scored on the same labels)",
+             "(active choice by the supervised model, SSL model scored on the same labels); "
+             "in (g) by the SSL model itself, as `semiloop round` queries",
              f"- seeds {', '.join(map(str, seeds))}; supervised arms scored every round (exact "
              f"to one batch); SSL arms searched at counts × {args.get('grid_ratio')} then "
              "bisected to one batch (a crossing of the target, never below the first one)"
