@@ -145,12 +145,14 @@ def _logreg(seed):
     return LogisticRegression(max_iter=2000, random_state=seed)
 
 
-def _ssl(name, seed):
+def _ssl(name, seed, params=None):
     from semiloop.registry import make_candidate, make_method
 
     if name.startswith("bare:"):  # the candidate as auto scores it: no guard, no fallback
-        return make_candidate(name.removeprefix("bare:"), _logreg(seed), random_state=seed)
-    return make_method(name, _logreg(seed), random_state=seed)
+        model = make_candidate(name.removeprefix("bare:"), _logreg(seed), random_state=seed)
+    else:
+        model = make_method(name, _logreg(seed), random_state=seed)
+    return model.set_params(**json.loads(params)) if params else model
 
 
 def prepare(name):
@@ -303,7 +305,7 @@ class Sequence:
         run = self.run
         validation_rows = np.zeros(len(run.y), dtype=bool)
         validation_rows[[r for r in idx.tolist() if r in self.random_rows]] = True
-        model, sec = _fit(_ssl(run.args.ssl, run.seed), run.X, run.y, idx, semi=True,
+        model, sec = _fit(run.ssl_model(), run.X, run.y, idx, semi=True,
                           validation_rows=validation_rows)
         acc = float(np.mean(model.predict(run.Xt) == run.yt))
         kept = str(getattr(model, "kept_", "")) or None
@@ -358,7 +360,7 @@ class Sequence:
         if judged:
             validation_rows = np.zeros(len(run.y), dtype=bool)
             validation_rows[[r for r in idx.tolist() if r in self.random_rows]] = True
-        model, sec = _fit(_ssl(run.args.ssl, run.seed), run.X, run.y, idx, semi=True,
+        model, sec = _fit(run.ssl_model(), run.X, run.y, idx, semi=True,
                           validation_rows=validation_rows)
         acc = float(np.mean(model.predict(run.Xt) == run.yt))
         record = {"type": "ssl", "dataset": run.name, "seed": run.seed, "sequence": self.kind,
@@ -445,6 +447,9 @@ class Run:
                                        if r["type"] == "search" and r["dataset"] == name
                                        and r["seed"] == seed and r["sequence"] == kind})
             self.sequences[kind] = sequence
+
+    def ssl_model(self):
+        return _ssl(self.args.ssl, self.seed, self.args.ssl_params)
 
     def done(self, arm):
         return next((r for r in self.records if r["type"] == "done" and r["dataset"] == self.name
@@ -835,6 +840,9 @@ def main(argv=None):
     parser.add_argument("--ssl", default="auto",
                         help="a method of semiloop.registry.METHODS (default: auto), or "
                              "bare:NAME for auto's candidate NAME without guard (an ablation)")
+    parser.add_argument("--ssl-params", default=None,
+                        help="JSON of set_params for the SSL model (an ablation), e.g. "
+                             '\'{"sparselabelspreading__class_balance": "mass"}\'')
     parser.add_argument("--strategy", default="margin",
                         help="a strategy of semiloop.active.STRATEGIES (default: margin)")
     parser.add_argument("--arms", default="a,b,c,d,a_s,d_s", help="of " + ",".join(ARMS))
