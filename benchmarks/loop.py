@@ -745,6 +745,8 @@ def summarise(records, tag, paired_lr=None, notes=None):
             arm_seconds = sum(r["seconds"] for r in records if r["type"] == "done"
                               and r["dataset"] == name and ARMS[r["arm"]][0] == sequence)
             sec = [r["ssl_seconds"] for r in ssl]
+            if not ssl:
+                continue
             lines.append(
                 f"| {name} | {sequence} | {len(ssl)} | "
                 + ", ".join(f"{k}: {v}" for k, v in sorted(kept.items(), key=str)) + " | "
