@@ -3,7 +3,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from semiloop.errors import SemiloopError
-from semiloop.methods.class_prior import check_class_prior, resolve_class_prior
+from semiloop.methods.class_prior import check_class_prior, mean_prediction, resolve_class_prior
 
 
 def _rows(seed=0):
@@ -49,3 +49,11 @@ def test_given_shares_are_checked():
             check_class_prior(bad)
     with pytest.raises(SemiloopError, match="3 shares for 2 classes"):
         resolve_class_prior([0.2, 0.3, 0.5], None, np.array([0, 1, -1]), 2)
+
+
+def test_mean_prediction_keeps_a_sliver_for_labeled_classes_and_none_for_others():
+    proba = np.array([[0.7, 0.3, 0.0], [0.5, 0.5, 0.0]])
+    np.testing.assert_allclose(mean_prediction(proba, [True, True, False]), [0.6, 0.4, 0.0])
+    # a labeled class that no row favours: 1 / (10 * 2 rows) before renormalising
+    np.testing.assert_allclose(mean_prediction(proba, [True, True, True]),
+                               np.array([0.6, 0.4, 0.05]) / 1.05)

@@ -15,7 +15,7 @@ from sklearn.utils import _safe_indexing
 
 from semiloop._compat import check_method_params
 from semiloop.methods.calibration import apply_temperature
-from semiloop.methods.class_prior import resolve_class_prior
+from semiloop.methods.class_prior import mean_prediction, resolve_class_prior
 from semiloop.methods.selection import select_pseudo_labels
 from semiloop.thresholds import make_threshold_policy
 
@@ -185,10 +185,7 @@ class SelfTrainingChain:
         proba = (self.pool_proba(temperature) if scored
                  else np.zeros((len(self.pool), n_classes)))
         if self._prior_from_first_model and scored:
-            # the mean probability over the pool; a labeled class keeps a sliver of it
-            prior = np.maximum(proba.mean(axis=0), 1.0 / (10.0 * len(self.pool)))
-            prior[self.labeled_prior == 0] = 0.0
-            self.class_prior = prior / prior.sum()
+            self.class_prior = mean_prediction(proba, self.labeled_prior > 0)
             self._prior_from_first_model = False
         k_best = self.options.get("k_best")
         if k_best is None:

@@ -41,7 +41,7 @@ import numpy as np
 
 from semiloop.errors import SemiloopError
 
-__all__ = ["CLASS_PRIORS", "check_class_prior", "resolve_class_prior"]
+__all__ = ["CLASS_PRIORS", "check_class_prior", "mean_prediction", "resolve_class_prior"]
 
 #: The named ways to set the class prior.
 CLASS_PRIORS = ("labeled", "predicted")
@@ -109,10 +109,27 @@ def _predicted(X, codes, n_classes):
         return np.bincount(codes[labeled], minlength=n_classes) / labeled.sum()
     model = LogisticRegression(max_iter=1000)  # lbfgs: no randomness
     model.fit(X[labeled], codes[labeled])
-    prior = np.zeros(n_classes)
-    prior[model.classes_] = np.asarray(model.predict_proba(X[~labeled])).mean(axis=0)
-    # A labeled class the model never favours keeps a sliver of mass, so that every
-    # method can still hold a positive share for it.
-    prior = np.maximum(prior, 1.0 / (10.0 * (~labeled).sum()))
-    prior[np.setdiff1d(np.arange(n_classes), present)] = 0.0
+    proba = np.zeros(((~labeled).sum(), n_classes))
+    proba[:, model.classes_] = model.predict_proba(X[~labeled])
+    return mean_prediction(proba, np.isin(np.arange(n_classes), present))
+
+
+def mean_prediction(proba, labeled_classes):
+    """The class shares that ``proba`` predicts on average, as a prior.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_unlabeled, n_classes)
+        Predicted probabilities of the unlabeled rows.
+    labeled_classes : ndarray of bool, shape (n_classes,)
+        The classes with a labeled row; the others get 0.
+
+    Returns
+    -------
+    ndarray of shape (n_classes,): the column means, each labeled class at least
+    ``1 / (10 n_unlabeled)`` (so that every method can hold a positive share for
+    it), renormalised.
+    """
+    prior = np.maximum(proba.mean(axis=0), 1.0 / (10.0 * len(proba)))
+    prior[~np.asarray(labeled_classes, dtype=bool)] = 0.0
     return prior / prior.sum()
