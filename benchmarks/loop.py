@@ -672,6 +672,13 @@ def _savings(records, infos, base_arm, compare, how):
     return lines
 
 
+def _ssl_expression(args):
+    name = str(args.get("ssl"))
+    factory = "make_candidate" if name.startswith("bare:") else "make_method"
+    text = f"{factory}({name.removeprefix('bare:')!r}, LogisticRegression(max_iter=2000))"
+    return text + (f".set_params(**{args['ssl_params']})" if args.get("ssl_params") else "")
+
+
 def summarise(records, tag, paired_lr=None, notes=None):
     headers = [r for r in records if r["type"] == "header"]
     head = headers[0] if headers else {}
@@ -693,7 +700,7 @@ def summarise(records, tag, paired_lr=None, notes=None):
              f"- data: {data.get('wheel')} (sha256 {str(data.get('sha256'))[:16]}…), raw values "
              "standardised over the train part of fold 0; the test part of fold 0 scores "
              "every model",
-             f"- SSL model: `make_method({args.get('ssl')!r}, LogisticRegression(max_iter=2000))`;"
+             f"- SSL model: `{_ssl_expression(args)}`;"
              f" active query: `{args.get('strategy')}` by the supervised logistic regression "
              "(active choice by the supervised model, SSL model scored on the same labels); "
              "in (g) by the SSL model itself, as `semiloop round` queries",
