@@ -58,7 +58,7 @@ from sklearn.utils.validation import check_is_fitted
 from semiloop._compat import Interval, StrOptions
 from semiloop.errors import DataError, SemiloopWarning
 from semiloop.heuristics._checks import ABSTAIN, check_human_labels, check_label_matrix
-from semiloop.heuristics.majority import vote_counts
+from semiloop.heuristics.majority import majority_vote, vote_counts
 
 __all__ = ["DawidSkene"]
 
@@ -403,10 +403,8 @@ class DawidSkene(BaseEstimator):
     def _fixed_priors(self, L, n_classes):
         """The class prior held fixed during EM, or None when it is estimated."""
         if isinstance(self.class_prior, str) and self.class_prior == "majority_vote":
-            counts = vote_counts(L, n_classes=n_classes)
-            most = counts.max(axis=1, keepdims=True)
-            decided = (most[:, 0] > 0) & ((counts == most).sum(axis=1) == 1)
-            shares = np.bincount(counts[decided].argmax(axis=1), minlength=n_classes)
+            labels, _ = majority_vote(L, n_classes=n_classes)
+            shares = np.bincount(labels[labels >= 0], minlength=n_classes)
             return (shares + self.smoothing) / (shares.sum() + n_classes * self.smoothing)
         if isinstance(self.class_prior, str):
             return None if self.class_prior == "estimated" else np.full(n_classes, 1 / n_classes)

@@ -330,8 +330,9 @@ default="labeled"
         pool = np.concatenate([unlabeled, hidden])  # the rows trained on as unlabeled
         n_classes = len(self.classes_)
         rows = np.concatenate([labeled, pool])
-        self.class_prior_ = resolve_class_prior(
-            self.class_prior, X[rows].reshape(len(rows), -1),
+        predicted = isinstance(self.class_prior, str) and self.class_prior == "predicted"
+        self.class_prior_ = resolve_class_prior(  # only "predicted" reads the rows: no copy
+            self.class_prior, X[rows].reshape(len(rows), -1) if predicted else None,
             np.r_[codes[labeled], np.full(len(pool), -1)], n_classes)
         truth = None
         if unlabeled_truth is not None:
